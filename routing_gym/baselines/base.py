@@ -1,0 +1,165 @@
+"""The one solver interface, and the registry that resolves solver specs.
+
+A solver takes an instance and returns a solution in the problem's format
+(TSP: list of node indices in visiting order; CVRP: list of routes of customer
+indices, without the depot). Calling a solver returns a :class:`SolveResult`
+that records the time and, when the solver failed, an explicit failure status
+and message, so a failing solver shows in every table instead of vanishing.
+
+Specs have the form ``name[:key=value[:key=value]]``, e.g. ``ortools:time_limit=1``.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar
+
+from routing_gym.errors import SolverError
+
+#: status values of :class:`SolveResult`
+STATUSES = ("ok", "failed", "timeout", "unsupported")
+
+
+@dataclass
+class SolveResult:
+    """What one solver run produced.
+
+    :param solution: the solution, or ``None`` when the run failed.
+    :param time_s: wall-clock seconds spent.
+    :param status: ``"ok"``, ``"failed"`` (raised or returned nothing), ``"timeout"``
+        (no solution within the limit) or ``"unsupported"`` (wrong problem).
+    :param message: why it failed.
+    """
+
+    solution: Any | None
+    time_s: float
+    status: str = "ok"
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok" and self.solution is not None
+
+
+class Solver(ABC):
+    """Base class of every solver.
+
+    Subclasses set :attr:`name` and :attr:`problems` (the instance types they
+    handle) and implement :meth:`solve`. Constructor keywords are the spec's
+    ``key=value`` pairs; ``time_limit`` (seconds per instance) and ``seed`` are
+    common to all.
+    """
+
+    name: ClassVar[str] = ""
+    problems: ClassVar[tuple[type, ...]] = ()
+
+    def __init__(self, time_limit: float = 1.0, seed: int = 0) -> None:
+        if time_limit is not None and time_limit <= 0:
+            raise SolverError(f"{self.name}: time_limit must be > 0, got {time_limit!r}")
+        self.time_limit = None if time_limit is None else float(time_limit)
+        self.seed = int(seed)
+
+    @abstractmethod
+    def solve(self, instance: Any) -> Any:
+        """Return a solution for ``instance``; raise on failure."""
+
+    def supports(self, instance: Any) -> bool:
+        return isinstance(instance, self.problems)
+
+    def __call__(self, instance: Any) -> SolveResult:
+        """Run :meth:`solve`, timing it and turning any failure into an explicit result."""
+        if not self.supports(instance):
+            return SolveResult(None, 0.0, "unsupported", f"{self.name} does not handle {type(instance).__name__}")
+        t0 = time.perf_counter()
+        try:
+            sol = self.solve(instance)
+        except TimeoutError as exc:
+            return SolveResult(None, time.perf_counter() - t0, "timeout", str(exc) or "no solution within the time limit")
+        except Exception as exc:  # noqa: BLE001 - reported as an explicit failure row, never dropped
+            return SolveResult(None, time.perf_counter() - t0, "failed", f"{type(exc).__name__}: {exc}")
+        dt = time.perf_counter() - t0
+        if sol is None:
+            return SolveResult(None, dt, "failed", "solver returned no solution")
+        return SolveResult(sol, dt)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(time_limit={self.time_limit}, seed={self.seed})"
+
+
+_REGISTRY: dict[str, Callable[..., Solver]] = {}
+
+
+def register_solver(name: str) -> Callable[[type[Solver]], type[Solver]]:
+    """Class decorator: make a solver available to :func:`make_solver` under ``name``."""
+
+    def deco(cls: type[Solver]) -> type[Solver]:
+        if name in _REGISTRY and _REGISTRY[name] is not cls:
+            raise SolverError(f"solver name {name!r} registered twice")
+        _REGISTRY[name] = cls
+        cls.name = name
+        return cls
+
+    return deco
+
+
+def _parse_value(text: str) -> Any:
+    low = text.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("none", "null"):
+        return None
+    for conv in (int, float):
+        try:
+            return conv(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
+    """``"mcts:time_limit=2:seed=3"`` -> ``("mcts", {"time_limit": 2, "seed": 3})``."""
+    parts = [p for p in spec.strip().split(":")]
+    name, params = parts[0].strip(), {}
+    if not name:
+        raise SolverError(f"solver spec {spec!r}: missing solver name")
+    for p in parts[1:]:
+        if "=" not in p:
+            raise SolverError(f"solver spec {spec!r}: expected key=value, got {p!r}")
+        k, v = p.split("=", 1)
+        params[k.strip()] = _parse_value(v.strip())
+    return name, params
+
+
+def available_solvers() -> list[str]:
+    _load_builtin()
+    return sorted(_REGISTRY)
+
+
+def make_solver(spec: str, **defaults: Any) -> Solver:
+    """Build a solver from a spec; ``defaults`` (e.g. ``time_limit``) apply unless the spec sets them."""
+    _load_builtin()
+    name, params = parse_spec(spec)
+    if name not in _REGISTRY:
+        raise SolverError(f"unknown solver {name!r}; available: {', '.join(sorted(_REGISTRY))}")
+    cls = _REGISTRY[name]
+    kwargs = {**defaults, **params}
+    try:
+        solver = cls(**kwargs)
+    except TypeError as exc:
+        raise SolverError(f"solver spec {spec!r}: {exc}") from None
+    solver.spec = spec  # type: ignore[attr-defined]
+    return solver
+
+
+def _load_builtin() -> None:
+    """Import the modules that register the built-in solvers (lazily, to keep imports light)."""
+    import importlib
+
+    for mod in ("heuristics", "ortools_solver", "mcts", "references", "agent_solver"):
+        try:
+            importlib.import_module(f"routing_gym.baselines.{mod}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"routing_gym.baselines.{mod}":
+                raise

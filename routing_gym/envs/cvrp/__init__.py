@@ -1,0 +1,1 @@
+"""cvrp problem."""

@@ -1,0 +1,149 @@
+"""CVRP instance and its evaluation."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Sequence
+
+import numpy as np
+
+from routing_gym.envs.distances import EDGE_WEIGHT_TYPES, INTEGER_TYPES, distance_matrix, mds_embedding, normalize_coords
+from routing_gym.envs.evaluation import Evaluation
+from routing_gym.envs.validation import check_coords, check_distances, check_finite, check_integer_values, frozen_array
+from routing_gym.errors import InstanceError
+
+
+@dataclass(frozen=True, eq=False)
+class CVRPInstance:
+    """A capacitated vehicle-routing instance: one depot (node 0) and ``n`` customers.
+
+    :param distances: ``(n + 1, n + 1)`` travel costs, node 0 the depot.
+    :param demands: ``(n + 1,)`` non-negative integer demands, ``demands[0] == 0``.
+    :param capacity: the vehicle capacity (a positive integer); every demand must fit.
+    :param coords: ``(n + 1, 2)`` coordinates or ``None``.
+    :param edge_weight_type: the distance convention.
+    :param name: a label, e.g. the CVRPLIB name.
+    :param optimum: the known optimal or best-known cost, if any.
+    :param num_vehicles: the fleet size of the file's name (``-kK``), informative only:
+        the environment and :func:`evaluate_cvrp` allow any number of routes.
+    """
+
+    distances: np.ndarray
+    demands: np.ndarray
+    capacity: int
+    coords: np.ndarray | None = None
+    edge_weight_type: str = "EUC"
+    name: str = ""
+    optimum: float | None = None
+    num_vehicles: int | None = None
+
+    def __post_init__(self) -> None:
+        dist = check_distances(self.distances)
+        n1 = dist.shape[0]
+        if n1 < 2:
+            raise InstanceError(f"distances: a CVRP instance needs a depot and at least 1 customer, got {n1} node(s)")
+        object.__setattr__(self, "distances", dist)
+        dem = frozen_array(self.demands, "demands", np.float64, ndim=1)
+        if dem.shape[0] != n1:
+            raise InstanceError(f"demands: expected {n1} values (depot first), got {dem.shape[0]}")
+        check_finite(dem, "demands")
+        if (dem < 0).any():
+            i = int(np.argmax(dem < 0))
+            raise InstanceError(f"demands: negative demand {dem[i]:g} at node {i}")
+        dem = check_integer_values(dem, "demands")
+        if dem[0] != 0:
+            raise InstanceError(f"demands: the depot (node 0) must have demand 0, got {dem[0]}")
+        object.__setattr__(self, "demands", dem)
+        try:
+            cap = float(self.capacity)
+        except (TypeError, ValueError):
+            raise InstanceError(f"capacity: expected a positive integer, got {self.capacity!r}") from None
+        if not np.isfinite(cap) or cap <= 0 or cap != round(cap):
+            raise InstanceError(f"capacity: expected a positive integer, got {self.capacity!r}")
+        object.__setattr__(self, "capacity", int(cap))
+        if dem.max() > self.capacity:
+            i = int(np.argmax(dem))
+            raise InstanceError(f"demands: demand {dem[i]} at node {i} exceeds capacity {self.capacity}")
+        if self.coords is not None:
+            object.__setattr__(self, "coords", check_coords(self.coords, n1))
+        if self.edge_weight_type not in EDGE_WEIGHT_TYPES:
+            raise InstanceError(f"edge_weight_type: unknown convention {self.edge_weight_type!r}; expected one of {EDGE_WEIGHT_TYPES}")
+
+    @classmethod
+    def from_coords(cls, coords: Any, demands: Any, capacity: int, edge_weight_type: str = "EUC", **kwargs: Any) -> "CVRPInstance":
+        """Instance whose distances follow ``edge_weight_type`` over ``coords`` (depot first)."""
+        c = check_coords(coords, None)
+        return cls(distance_matrix(c, edge_weight_type), demands, capacity, c, edge_weight_type, **kwargs)
+
+    @property
+    def num_customers(self) -> int:
+        return int(self.distances.shape[0] - 1)
+
+    num_nodes = num_customers  # the environment's ``num_nodes`` counts customers
+
+    @property
+    def is_integer(self) -> bool:
+        return self.edge_weight_type in INTEGER_TYPES
+
+    @cached_property
+    def positions(self) -> np.ndarray:
+        if self.coords is not None:
+            return self.coords if self.edge_weight_type != "GEO" else self.coords[:, ::-1]
+        return mds_embedding(self.distances)
+
+    @cached_property
+    def obs_coords(self) -> np.ndarray:
+        return normalize_coords(self.positions)
+
+    @property
+    def min_vehicles(self) -> int:
+        """Lower bound on the number of routes: ``ceil(total demand / capacity)``."""
+        return int(-(-int(self.demands.sum()) // self.capacity))
+
+    def replace(self, **changes: Any) -> "CVRPInstance":
+        return dataclasses.replace(self, **changes)
+
+    def __repr__(self) -> str:
+        label = f" {self.name!r}" if self.name else ""
+        return f"CVRPInstance{label}(customers={self.num_customers}, capacity={self.capacity}, edge_weight_type={self.edge_weight_type!r})"
+
+
+def evaluate_cvrp(instance: CVRPInstance, solution: Sequence[Sequence[int]]) -> Evaluation:
+    """Total length and feasibility of a set of routes.
+
+    :param solution: a list of routes, each a list of customer indices (1..n)
+        without the depot; every route starts and ends at the depot. Empty routes are ignored.
+    """
+    n = instance.num_customers
+    d = instance.distances
+    cost = 0.0
+    seen = np.zeros(n + 1, dtype=np.int64)
+    violation: str | None = None
+    try:
+        routes = [np.asarray(r, dtype=np.int64).reshape(-1) for r in solution]
+    except (TypeError, ValueError):
+        return Evaluation(float("nan"), False, f"solution is not a list of routes of integers: {solution!r}")
+    for k, route in enumerate(routes):
+        if route.size == 0:
+            continue
+        if route.min() < 1 or route.max() > n:
+            bad = int(route[(route < 1) | (route > n)][0])
+            return Evaluation(float("nan"), False, f"route {k}: node {bad} is not a customer (1..{n})")
+        prev = 0
+        for node in route:
+            cost += float(d[prev, node])
+            prev = node
+        cost += float(d[prev, 0])
+        np.add.at(seen, route, 1)
+        load = int(instance.demands[route].sum())
+        if load > instance.capacity and violation is None:
+            violation = f"route {k}: load {load} exceeds capacity {instance.capacity}"
+    if violation is None and (seen[1:] > 1).any():
+        c = int(np.argmax(seen[1:] > 1)) + 1
+        violation = f"customer {c} visited {int(seen[c])} times"
+    if violation is None and (seen[1:] == 0).any():
+        missing = np.flatnonzero(seen[1:] == 0) + 1
+        violation = f"{missing.size} customer(s) not visited, e.g. customer {int(missing[0])}"
+    return Evaluation(cost, violation is None, violation)

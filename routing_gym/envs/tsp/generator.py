@@ -1,0 +1,59 @@
+"""Random TSP instances."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from routing_gym.envs.distances import euclidean
+from routing_gym.envs.tsp.types import TSPInstance
+from routing_gym.errors import InstanceError
+
+DISTRIBUTIONS = ("uniform", "clustered")
+
+
+@dataclass(frozen=True)
+class TSPGenerator:
+    """Random Euclidean TSP instances in the unit square.
+
+    :param num_nodes: number of cities ``n`` (at least 2).
+    :param distribution: ``"uniform"`` (Kool et al.) or ``"clustered"`` (Gaussian
+        clusters with uniformly drawn centres, clipped to the unit square).
+    :param num_clusters: clusters of the ``"clustered"`` distribution.
+    :param cluster_std: standard deviation of each cluster.
+
+    ``generator(rng)`` returns one :class:`TSPInstance`; :meth:`sample` returns a
+    batch of raw arrays for the vectorised kernel. Only ``rng`` is used for randomness.
+    """
+
+    num_nodes: int = 20
+    distribution: str = "uniform"
+    num_clusters: int = 3
+    cluster_std: float = 0.07
+
+    def __post_init__(self) -> None:
+        if int(self.num_nodes) != self.num_nodes or self.num_nodes < 2:
+            raise InstanceError(f"num_nodes: expected an integer >= 2, got {self.num_nodes!r}")
+        if self.distribution not in DISTRIBUTIONS:
+            raise InstanceError(f"distribution: expected one of {DISTRIBUTIONS}, got {self.distribution!r}")
+        if self.num_clusters < 1 or self.cluster_std <= 0:
+            raise InstanceError(f"num_clusters/cluster_std: expected >= 1 and > 0, got {self.num_clusters}, {self.cluster_std}")
+
+    def sample_coords(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        n = self.num_nodes
+        if self.distribution == "uniform":
+            return rng.random((size, n, 2))
+        centres = rng.random((size, self.num_clusters, 2))
+        which = rng.integers(0, self.num_clusters, size=(size, n))
+        pts = np.take_along_axis(centres, which[..., None], axis=1) + rng.normal(0.0, self.cluster_std, (size, n, 2))
+        return np.clip(pts, 0.0, 1.0)
+
+    def sample(self, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
+        """A batch of ``size`` instances as arrays: ``coords (size, n, 2)``, ``distances (size, n, n)``."""
+        coords = self.sample_coords(rng, size)
+        return {"coords": coords, "distances": euclidean(coords), "obs_coords": coords.astype(np.float32)}
+
+    def __call__(self, rng: np.random.Generator) -> TSPInstance:
+        coords = self.sample_coords(rng, 1)[0]
+        return TSPInstance(euclidean(coords), coords, "EUC")
