@@ -23,6 +23,9 @@ from routing_gym.envs.distances import COORD_TYPES, distance_matrix
 from routing_gym.envs.tsp.types import TSPInstance
 from routing_gym.errors import InstanceError
 
+#: Largest instance read into a dense distance matrix (20000^2 float64 is 3.2 GB).
+MAX_NODES = 20_000
+
 EXPLICIT_FORMATS = (
     "FULL_MATRIX", "UPPER_ROW", "LOWER_ROW", "UPPER_DIAG_ROW", "LOWER_DIAG_ROW",
     "UPPER_COL", "LOWER_COL", "UPPER_DIAG_COL", "LOWER_DIAG_COL",
@@ -148,6 +151,9 @@ def load_instance(path: str | os.PathLike) -> TSPInstance | CVRPInstance:
         raise InstanceError(f"{path}: DIMENSION missing or not an integer: {specs.get('dimension')!r}") from None
     if n < 2:
         raise InstanceError(f"{path}: DIMENSION {n} is below 2")
+    if n > MAX_NODES:
+        raise InstanceError(f"{path}: DIMENSION {n} exceeds MAX_NODES={MAX_NODES}: its dense distance matrix "
+                            f"would take {n * n * 8 / 2**30:.0f} GiB")
     ewt = str(specs.get("edge_weight_type", "")).strip().upper()
     coords = None
     if "node_coord" in sections:
