@@ -39,9 +39,9 @@ class SolutionFile(NamedTuple):
     cost: float | None
 
 
-def _expand_explicit(values: np.ndarray, fmt: str, n: int) -> np.ndarray:
+def _expand_explicit(values: np.ndarray, given: str, n: int) -> np.ndarray:
     fmt = {"UPPER_COL": "LOWER_ROW", "LOWER_COL": "UPPER_ROW",
-           "UPPER_DIAG_COL": "LOWER_DIAG_ROW", "LOWER_DIAG_COL": "UPPER_DIAG_ROW"}.get(fmt, fmt)
+           "UPPER_DIAG_COL": "LOWER_DIAG_ROW", "LOWER_DIAG_COL": "UPPER_DIAG_ROW"}.get(given, given)
     if fmt == "FULL_MATRIX":
         if values.size != n * n:
             raise InstanceError(f"EDGE_WEIGHT_SECTION: FULL_MATRIX of DIMENSION {n} needs {n * n} values, got {values.size}")
@@ -53,7 +53,7 @@ def _expand_explicit(values: np.ndarray, fmt: str, n: int) -> np.ndarray:
         "LOWER_DIAG_ROW": np.tril_indices(n, 0),
     }[fmt]
     if values.size != idx[0].size:
-        raise InstanceError(f"EDGE_WEIGHT_SECTION: {fmt} of DIMENSION {n} needs {idx[0].size} values, got {values.size}")
+        raise InstanceError(f"EDGE_WEIGHT_SECTION: {given} of DIMENSION {n} needs {idx[0].size} values, got {values.size}")
     m = np.zeros((n, n))
     m[idx] = values
     m = m + m.T
@@ -77,7 +77,7 @@ def _known_value(path: Path, name: str) -> float | None:
             continue
         with open(f, newline="") as fh:
             for row in csv.DictReader(fh):
-                if row.get("name") == name:
+                if row.get("name") in (name, path.stem):
                     for key in ("opt", "optimal", "bks"):
                         if row.get(key):
                             return float(row[key])
@@ -141,8 +141,8 @@ def load_instance(path: str | os.PathLike) -> TSPInstance | CVRPInstance:
     specs, sections = _read_sections(path)
     if not specs and not sections:
         raise InstanceError(f"{path}: empty file")
-    name = str(specs.get("name", path.stem)).strip()
-    kind = str(specs.get("type", "")).strip().upper()
+    name = str(specs.get("name", path.stem)).strip().removesuffix(".tsp").removesuffix(".vrp")
+    kind = str(specs.get("type", "")).strip().upper().split()[0] if str(specs.get("type", "")).strip() else ""
     if kind not in ("TSP", "CVRP"):
         raise InstanceError(f"{path}: TYPE {kind or '(missing)'!r} is not supported; expected TSP or CVRP")
     try:

@@ -25,7 +25,7 @@ def check_finite(arr: np.ndarray, field: str) -> None:
     bad = ~np.isfinite(arr)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise InstanceError(f"{field}: non-finite value {arr[idx]!r} at index {idx if len(idx) > 1 else idx[0]}")
+        raise InstanceError(f"{field}: non-finite value {float(arr[idx])} at index {idx if len(idx) > 1 else idx[0]}")
 
 
 def check_coords(coords: Any, n: int | None, field: str = "coords") -> np.ndarray:
@@ -45,7 +45,7 @@ def check_distances(distances: Any, field: str = "distances") -> np.ndarray:
     check_finite(arr, field)
     if (arr < 0).any():
         idx = tuple(int(i) for i in np.argwhere(arr < 0)[0])
-        raise InstanceError(f"{field}: negative distance {arr[idx]!r} at {idx}")
+        raise InstanceError(f"{field}: negative distance {float(arr[idx]):g} at {idx}")
     return arr
 
 
@@ -54,7 +54,7 @@ def check_integer_values(arr: np.ndarray, field: str) -> np.ndarray:
     frac = arr != np.round(arr)
     if frac.any():
         i = int(np.argwhere(frac)[0][0])
-        raise InstanceError(f"{field}: non-integer value {arr[i]!r} at index {i}")
+        raise InstanceError(f"{field}: non-integer value {float(arr[i]):g} at index {i}")
     out = arr.astype(np.int64)
     out.setflags(write=False)
     return out
