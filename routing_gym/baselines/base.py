@@ -157,7 +157,7 @@ def _load_builtin() -> None:
     """Import the modules that register the built-in solvers (lazily, to keep imports light)."""
     import importlib
 
-    for mod in ("heuristics", "ortools_solver", "mcts", "references", "agent_solver"):
+    for mod in ("heuristics", "ortools_solver", "mcts", "kopt_mcts", "references", "agent_solver"):
         try:
             importlib.import_module(f"routing_gym.baselines.{mod}")
         except ModuleNotFoundError as exc:
