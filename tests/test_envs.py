@@ -349,3 +349,20 @@ def test_loaded_instance__plays_in_env_of_its_size() -> None:
 
     with pytest.raises(InstanceError, match="num_nodes=20"):
         env20.reset(options={"instance": inst})
+
+
+def test_registration__gym_make_without_importing_routing_gym() -> None:
+    """A fresh interpreter finds the ids with only `import gymnasium` (routing_gym_autoregister.pth)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, gymnasium as gym\n"
+        "env = gym.make('routing_gym/CVRP-v0', num_nodes=5)\n"
+        "obs, _ = env.reset(seed=0)\n"
+        "assert obs['action_mask'].shape == (6,)\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
