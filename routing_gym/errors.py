@@ -22,3 +22,7 @@ class InvalidActionError(RoutingGymError, ValueError):
 
 class SolverError(RoutingGymError, RuntimeError):
     """A solver spec is unknown or malformed, or a solver cannot handle a problem."""
+
+
+class CheckpointError(RoutingGymError, ValueError):
+    """A model checkpoint is missing, corrupt, or does not match the network it is loaded into."""
