@@ -62,7 +62,7 @@ def _jsonable(value: Any, what: str) -> Any:
 
 
 def _clean(value: Any) -> Any:
-    """Training summaries may hold numpy scalars or NaN; make them strict JSON."""
+    """Training summaries may hold numpy scalars, NaN, paths or callables; make them strict JSON."""
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -71,9 +71,9 @@ def _clean(value: Any) -> Any:
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    if isinstance(value, Path):
-        return str(value)
-    return value
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)  # paths, schedules, classes: their text is what a summary needs
 
 
 def spaces_for(env_id: str, env_kwargs: dict[str, Any] | None = None) -> tuple[gym.spaces.Dict, gym.spaces.Discrete]:

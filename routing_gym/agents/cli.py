@@ -1,0 +1,145 @@
+"""``routing-gym train`` and ``routing-gym imitate``: thin command-line layers over
+:func:`~routing_gym.agents.train.train` and :func:`~routing_gym.agents.imitation.imitate`.
+
+    routing-gym train --env routing_gym/TSP-v0 --env-kwargs num_nodes=20 --policy attention \\
+        --algo maskable-ppo --timesteps 200000 --n-envs 64 --seed 0 --out runs/tsp20
+    routing-gym imitate --env routing_gym/TSP-v0 --env-kwargs num_nodes=20 --instances 2000 \\
+        --steps 3000 --finetune-timesteps 50000 --out runs/tsp20-bc
+
+The lead's :mod:`routing_gym.cli` adds both subcommands with :func:`add_train_parser`
+and :func:`add_imitate_parser`; each sets ``func`` to a handler returning an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any, Sequence
+
+from routing_gym.agents.policies import POLICIES
+from routing_gym.agents.train import ALGOS
+
+
+def _value(text: str) -> Any:
+    low = text.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("none", "null"):
+        return None
+    for conv in (int, float):
+        try:
+            return conv(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_kv(items: Sequence[str] | None, what: str = "argument") -> dict[str, Any]:
+    """``["num_nodes=20", "distribution=clustered"]`` -> ``{"num_nodes": 20, "distribution": "clustered"}``."""
+    out: dict[str, Any] = {}
+    for item in items or ():
+        key, sep, val = item.partition("=")
+        if not sep or not key.strip():
+            raise SystemExit(f"routing-gym: {what}: expected key=value, got {item!r}")
+        out[key.strip()] = _value(val.strip())
+    return out
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--env", required=True, help="environment id, e.g. routing_gym/TSP-v0")
+    p.add_argument("--env-kwargs", nargs="*", metavar="K=V", default=[], help="environment arguments, e.g. num_nodes=20")
+    p.add_argument("--policy", choices=sorted(POLICIES), default="attention", help="network (default attention)")
+    p.add_argument("--policy-kwargs", nargs="*", metavar="K=V", default=[],
+                   help="architecture, e.g. embed_dim=128 num_layers=3 num_heads=8 (gnn: k=8 conv=gatv2)")
+    p.add_argument("--algo", choices=ALGOS, default="maskable-ppo", help="RL algorithm (default maskable-ppo)")
+    p.add_argument("--algo-kwargs", nargs="*", metavar="K=V", default=[], help="PPO arguments, e.g. learning_rate=1e-4 n_steps=32")
+    p.add_argument("--n-envs", type=int, default=64, help="parallel episodes in the batched vector env (default 64)")
+    p.add_argument("--seed", type=int, default=0, help="seed of training instances and the algorithm")
+    p.add_argument("--out", required=True, help="output folder (checkpoints, TensorBoard logs, summary.json)")
+    p.add_argument("--eval-instances", type=int, default=64, help="validation instances (0: no evaluation)")
+    p.add_argument("--eval-seed", type=int, default=1234, help="seed of the validation instances")
+    p.add_argument("--reference", default="auto", help="reference solver spec for gaps, 'auto' or 'none'")
+    p.add_argument("--init", default=None, help="start from this checkpoint folder")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def add_train_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``train`` (reinforcement learning with (Maskable)PPO) to ``subparsers``."""
+    p = subparsers.add_parser("train", help="train an attention / GNN policy with MaskablePPO or PPO",
+                              description="Train a pointer policy with (Maskable)PPO; keeps the best checkpoint "
+                                          "by greedy validation gap.")
+    _common(p)
+    p.add_argument("--timesteps", type=int, default=100_000, help="environment steps (default 100000)")
+    p.add_argument("--eval-freq", type=int, default=None, help="env steps between evaluations (default: 10 per run)")
+    p.set_defaults(func=cmd_train)
+    return p
+
+
+def add_imitate_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``imitate`` (behaviour cloning of solver solutions, then optional PPO) to ``subparsers``."""
+    p = subparsers.add_parser("imitate", help="clone a strong solver's solutions (BQ-NCO style), then optionally PPO",
+                              description="Label random instances with a solver, replay the solutions through the env, "
+                                          "behaviour-clone them, optionally fine-tune with PPO; reports the greedy gap "
+                                          "after each stage.")
+    _common(p)
+    p.add_argument("--instances", type=int, default=1000, help="labelled training instances (default 1000)")
+    p.add_argument("--solver", default=None, help="labelling solver spec (default: lkh for TSP, hgs for CVRP, else ortools)")
+    p.add_argument("--steps", type=int, default=2000, help="behaviour-cloning gradient steps (default 2000)")
+    p.add_argument("--batch-size", type=int, default=256, help="states per gradient step (default 256)")
+    p.add_argument("--lr", type=float, default=3e-4, help="peak learning rate (default 3e-4)")
+    p.add_argument("--time-limit", type=float, default=None, help="seconds of cloning at most")
+    p.add_argument("--eval-every", type=int, default=500, help="cloning steps between validations")
+    p.add_argument("--finetune-timesteps", type=int, default=0, help="PPO env steps after cloning (default 0)")
+    p.set_defaults(func=cmd_imitate)
+    return p
+
+
+def _reference(text: str) -> str | None:
+    return None if text.lower() in ("none", "null", "") else text
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from routing_gym.agents.train import train
+
+    res = train(
+        args.env, parse_kv(args.env_kwargs, "--env-kwargs"), policy=args.policy, algo=args.algo, timesteps=args.timesteps,
+        n_envs=args.n_envs, seed=args.seed, out_dir=args.out, policy_kwargs=parse_kv(args.policy_kwargs, "--policy-kwargs"),
+        algo_kwargs=parse_kv(args.algo_kwargs, "--algo-kwargs"), eval_instances=args.eval_instances, eval_seed=args.eval_seed,
+        eval_freq=args.eval_freq, reference=_reference(args.reference), init=args.init, progress_bar=not args.no_progress,
+    )
+    last = res.history[-1] if res.history else {}
+    print(json.dumps({"final": str(res.final_path), "best": str(res.best_path) if res.best_path else None,
+                      "reference": res.reference, "best_gap_pct": res.best_gap, "last_eval": last,
+                      "train_time_s": round(res.time_s, 1)}, indent=2))
+    return 0
+
+
+def cmd_imitate(args: argparse.Namespace) -> int:
+    from routing_gym.agents.imitation import imitate
+
+    res = imitate(
+        args.env, parse_kv(args.env_kwargs, "--env-kwargs"), policy=args.policy,
+        policy_kwargs=parse_kv(args.policy_kwargs, "--policy-kwargs"), num_instances=args.instances, solver=args.solver,
+        steps=args.steps, batch_size=args.batch_size, lr=args.lr, time_limit=args.time_limit,
+        finetune_timesteps=args.finetune_timesteps, algo=args.algo, n_envs=args.n_envs,
+        algo_kwargs=parse_kv(args.algo_kwargs, "--algo-kwargs"), seed=args.seed, out_dir=args.out,
+        eval_instances=args.eval_instances, eval_seed=args.eval_seed, eval_every=args.eval_every,
+        reference=_reference(args.reference), init=args.init, progress=not args.no_progress,
+    )
+    print(json.dumps({"checkpoint": str(res.path), "greedy_gap_pct": res.gaps, "mean_cost": res.costs,
+                      "times_s": {k: round(v, 1) for k, v in res.times.items()}}, indent=2))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m routing_gym.agents.cli train|imitate ...`` (the same as ``routing-gym train|imitate``)."""
+    parser = argparse.ArgumentParser(prog="routing-gym")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_train_parser(sub)
+    add_imitate_parser(sub)
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,544 @@
+"""Imitation of solver solutions, as BQ-NCO trains: label, replay, clone, then optionally PPO.
+
+1. **Label** random instances with a strong solver (``make_solver(spec)``:
+   LKH for TSP, HGS for CVRP when registered, else OR-Tools).
+2. **Replay** each solution through the native vector env (batched) with the
+   kernel's ``solution_to_actions``: the environment checks every label and
+   yields the (observation, action) pairs, plus the remaining cost of the
+   labelled solution (a value target).
+3. **Behaviour cloning**: cross-entropy on the policy's masked logits (and a
+   small MSE on the value head, so a later PPO stage starts with a sensible
+   critic). Every step of a labelled solution is a reduced sub-problem whose
+   optimal continuation is the label (the BQ-NCO observation), and the data
+   is multiplied by symmetries that leave optimality intact: another start
+   node and direction of a tour, another order and direction of the routes,
+   and the 8 symmetries of the unit square.
+4. Optionally **fine-tune** with (Maskable)PPO via :func:`~routing_gym.agents.train.train`.
+
+:func:`imitate` reports the greedy gap on a fixed validation set after each stage.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import gymnasium as gym
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from routing_gym.agents.checkpoint import save_policy, spaces_for
+from routing_gym.agents.featurizers import square_symmetry_torch
+from routing_gym.agents.inference import env_id_for
+from routing_gym.agents.policies import RoutingPolicy, make_policy, obs_to_tensors
+from routing_gym.agents.train import evaluate_policy, reference_costs, resolve_reference, validation_set
+from routing_gym.errors import RoutingGymError, SolverError
+
+log = logging.getLogger(__name__)
+
+#: default labelling solvers, tried in order (the first registered wins)
+LABEL_CANDIDATES: dict[str, tuple[str, ...]] = {
+    "TSPInstance": ("lkh", "ortools:time_limit=1"),
+    "CVRPInstance": ("hgs:time_limit=1", "ortools:time_limit=1"),
+}
+
+
+# --- equivalent solutions (same cost, another action sequence) ---------------------------------
+def _tsp_variant(solution: Sequence[int], rng: np.random.Generator) -> list[int]:
+    tour = [int(x) for x in solution]
+    k = int(rng.integers(len(tour)))
+    tour = tour[k:] + tour[:k]
+    return tour[::-1] if rng.random() < 0.5 else tour  # reversed: same cycle, other start direction
+
+
+def _cvrp_variant(solution: Sequence[Sequence[int]], rng: np.random.Generator) -> list[list[int]]:
+    routes = [[int(x) for x in r] for r in solution if len(r)]
+    routes = [routes[i] for i in rng.permutation(len(routes))]
+    return [r[::-1] if rng.random() < 0.5 else r for r in routes]
+
+
+#: instance type name -> a random solution of the same cost
+SOLUTION_VARIANTS: dict[str, Callable[[Any, np.random.Generator], Any]] = {
+    "TSPInstance": _tsp_variant,
+    "CVRPInstance": _cvrp_variant,
+}
+
+
+def solution_variant(instance: Any, solution: Any, rng: np.random.Generator) -> Any:
+    """A random solution with the same cost as ``solution`` (itself where no symmetry is known)."""
+    fn = SOLUTION_VARIANTS.get(type(instance).__name__)
+    return solution if fn is None else fn(solution, rng)
+
+
+# --- demonstrations --------------------------------------------------------------------------------
+@dataclass
+class Demonstrations:
+    """(observation, action) pairs of replayed solutions, stored compactly.
+
+    Keys the featurizer marks static (coordinates, demands) are kept once per episode.
+
+    :param static: key -> ``(episodes, ...)`` arrays.
+    :param dynamic: key -> ``(steps, ...)`` arrays.
+    :param episode: ``(steps,)`` episode of each step.
+    :param actions: ``(steps,)`` the labelled action.
+    :param returns: ``(steps,)`` return (summed reward, i.e. minus the remaining cost) of the
+        labelled solution from that state: the value target.
+    :param kept: ``(steps,)`` size of the reduced state (for batching similar states together).
+    """
+
+    static: dict[str, np.ndarray]
+    dynamic: dict[str, np.ndarray]
+    episode: np.ndarray
+    actions: np.ndarray
+    returns: np.ndarray
+    kept: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.actions.shape[0])
+
+    def batch(self, idx: np.ndarray, device: torch.device | str = "cpu") -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
+        """Observations, actions and returns of the steps ``idx``, as tensors."""
+        ep = self.episode[idx]
+        obs = {k: v[ep] for k, v in self.static.items()}
+        obs.update({k: v[idx] for k, v in self.dynamic.items()})
+        return (
+            obs_to_tensors(obs, device),
+            torch.as_tensor(self.actions[idx], device=device),
+            torch.as_tensor(self.returns[idx], dtype=torch.float32, device=device),
+        )
+
+    @staticmethod
+    def concatenate(parts: Sequence["Demonstrations"]) -> "Demonstrations":
+        offsets = np.cumsum([0] + [len(next(iter(p.static.values()))) for p in parts[:-1]])
+        return Demonstrations(
+            {k: np.concatenate([p.static[k] for p in parts]) for k in parts[0].static},
+            {k: np.concatenate([p.dynamic[k] for p in parts]) for k in parts[0].dynamic},
+            np.concatenate([p.episode + o for p, o in zip(parts, offsets)]),
+            np.concatenate([p.actions for p in parts]),
+            np.concatenate([p.returns for p in parts]),
+            np.concatenate([p.kept for p in parts]),
+        )
+
+
+def collect_demonstrations(instances: Sequence[Any], solutions: Sequence[Any], *, featurizer: Any,
+                           rng: np.random.Generator | None = None, max_rows: int = 1024) -> Demonstrations:
+    """Replay ``solutions`` through the native vector env and record every (observation, action).
+
+    :param instances: instances of one problem and one size.
+    :param solutions: one solution per instance (the environment rejects infeasible ones).
+    :param featurizer: the policy's featurizer (which keys are static, reduced-state sizes).
+    :param rng: if given, each solution is first replaced by a random equivalent one
+        (:func:`solution_variant`), so repeated collections see other start nodes and orders.
+    :param max_rows: most episodes replayed at once.
+    """
+    if len(instances) != len(solutions):
+        raise RoutingGymError(f"{len(instances)} instances but {len(solutions)} solutions")
+    parts = [
+        _collect_chunk(list(instances[c: c + max_rows]), list(solutions[c: c + max_rows]), featurizer, rng)
+        for c in range(0, len(instances), max_rows)
+    ]
+    return Demonstrations.concatenate(parts)
+
+
+def _collect_chunk(instances: list[Any], solutions: list[Any], featurizer: Any, rng: np.random.Generator | None) -> Demonstrations:
+    env_id = env_id_for(instances[0])
+    b = len(instances)
+    venv = gym.make_vec(env_id, num_envs=b, vectorization_mode="vector_entry_point", instance=instances[0])
+    kernel_type = venv.unwrapped.kernel_type  # type: ignore[attr-defined]
+    plans = [kernel_type.solution_to_actions(inst, sol if rng is None else solution_variant(inst, sol, rng))
+             for inst, sol in zip(instances, solutions)]
+    options: dict[str, Any] = {"instances": instances}
+    for key in {k for opts, _ in plans for k in opts}:
+        options[key] = np.array([opts[key] for opts, _ in plans])
+    lengths = np.array([len(a) for _, a in plans])
+    horizon = int(lengths.max())
+    actions = np.zeros((b, horizon), dtype=np.int64)
+    for i, (_, a) in enumerate(plans):
+        actions[i, : len(a)] = a
+    try:
+        obs, _ = venv.reset(options=options)
+        static = {k: obs[k].copy() for k in featurizer.static_keys}
+        dyn: dict[str, list[np.ndarray]] = {k: [] for k in obs if k not in featurizer.static_keys}
+        ep_l, act_l, rew_l, kept_l, t_l = [], [], [], [], []
+        rewards = np.zeros((b, horizon))
+        for t in range(horizon):
+            active = np.flatnonzero(lengths > t)
+            for k in dyn:
+                dyn[k].append(obs[k][active])
+            kept_l.append(featurizer(obs_to_tensors({k: v[active] for k, v in obs.items()})).keep.sum(1).numpy())
+            ep_l.append(active)
+            t_l.append(np.full(len(active), t))
+            act_l.append(actions[active, t])
+            step_actions = actions[:, t].copy()
+            idle = lengths <= t  # finished rows play any feasible action of their next episode
+            if idle.any():
+                step_actions[idle] = venv.unwrapped.kernel.mask[idle].argmax(1)  # type: ignore[attr-defined]
+            obs, reward, terminated, _, info = venv.step(step_actions)
+            rewards[active, t] = reward[active]
+            invalid = info["final_info"]["invalid_action"] if terminated.any() else np.zeros(b, dtype=bool)
+            wrong = (terminated[active] != (lengths[active] == t + 1)) | invalid[active]
+            if wrong.any():
+                bad = int(active[np.argmax(wrong)])
+                raise SolverError(f"the labelled solution of instance {bad} does not replay as a feasible episode "
+                                  f"(step {t}); the label or solution_to_actions is wrong")
+    finally:
+        venv.close()
+    episode = np.concatenate(ep_l)
+    step = np.concatenate(t_l)
+    returns = np.cumsum(rewards[:, ::-1], axis=1)[:, ::-1]  # rewards from step t on: minus the remaining cost
+    return Demonstrations(
+        static,
+        {k: np.concatenate(v) for k, v in dyn.items()},
+        episode,
+        np.concatenate(act_l),
+        returns[episode, step],
+        np.concatenate(kept_l).astype(np.int64),
+    )
+
+
+# --- behaviour cloning ---------------------------------------------------------------------------------
+def _batches(kept: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Shuffled batches of steps with similar reduced-state sizes (so compaction pays off)."""
+    order = np.lexsort((rng.random(len(kept)), kept))
+    batches = [order[i: i + batch_size] for i in range(0, len(order), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+@dataclass
+class CloningLog:
+    """Behaviour-cloning history: ``steps``, ``loss`` (cross-entropy), ``evals`` (step, cost, gap)."""
+
+    steps: int = 0
+    time_s: float = 0.0
+    loss: list[float] = field(default_factory=list)
+    evals: list[dict[str, Any]] = field(default_factory=list)
+
+
+def behaviour_cloning(policy: RoutingPolicy, demos: Demonstrations | Callable[[int], Demonstrations], *, steps: int = 2000,
+                      batch_size: int = 256, lr: float = 3e-4, value_coef: float = 0.1, augment: bool = True,
+                      time_limit: float | None = None, seed: int = 0, eval_fn: Callable[[RoutingPolicy], tuple[float, float | None]] | None = None,
+                      eval_every: int = 500, progress: bool = False) -> CloningLog:
+    """Train ``policy`` to imitate demonstrations with cross-entropy on its masked logits.
+
+    :param demos: demonstrations, or a function ``epoch -> Demonstrations`` (fresh solution
+        variants each epoch).
+    :param steps: gradient steps (at most).
+    :param batch_size: states per step.
+    :param lr: peak learning rate (linear warm-up, cosine decay to 10 %).
+    :param value_coef: weight of the value head's MSE to the labelled return.
+    :param augment: random unit-square symmetry per state.
+    :param time_limit: stop after this many seconds.
+    :param seed: seed of batching and augmentation.
+    :param eval_fn: ``policy -> (mean cost, gap)``, run every ``eval_every`` steps and at the
+        end; the policy keeps the weights of the best evaluation.
+    :param progress: a tqdm progress bar.
+    """
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    gen = torch.Generator().manual_seed(seed)
+    feat = policy.featurizer
+    opt = torch.optim.Adam(policy.parameters(), lr=lr)
+    warm = max(1, min(200, steps // 20))
+
+    def lr_at(step: int) -> float:
+        if step < warm:
+            return lr * (step + 1) / warm
+        frac = (step - warm) / max(1, steps - warm)
+        return lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
+
+    hist = CloningLog()
+    best = (np.inf, None)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=steps, desc="behaviour cloning")
+
+    def run_eval() -> None:
+        nonlocal best
+        if eval_fn is None:
+            return
+        cost, gap = eval_fn(policy)
+        hist.evals.append({"step": hist.steps, "mean_cost": cost, "gap": gap, "time_s": time.perf_counter() - t0})
+        if cost < best[0]:
+            best = (cost, copy.deepcopy(policy.state_dict()))
+
+    policy.set_training_mode(True)
+    epoch = 0
+    done = False
+    while not done:
+        data = demos(epoch) if callable(demos) else demos
+        for idx in _batches(data.kept, batch_size, rng):
+            obs, actions, returns = data.batch(idx, policy.device)
+            if augment:
+                key = feat.coord_key
+                obs[key] = square_symmetry_torch(obs[key].float(), torch.randint(0, 8, (len(idx),), generator=gen))
+            for g in opt.param_groups:
+                g["lr"] = lr_at(hist.steps)
+            logits, values = policy.node_logits(obs, with_value=value_coef > 0)
+            loss = F.cross_entropy(logits, actions)
+            total = loss + (value_coef * F.mse_loss(values.squeeze(-1), returns) if values is not None else 0.0)
+            opt.zero_grad(set_to_none=True)
+            total.backward()
+            torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
+            opt.step()
+            hist.loss.append(float(loss.detach()))
+            hist.steps += 1
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{np.mean(hist.loss[-50:]):.3f}")
+            if eval_fn is not None and hist.steps % eval_every == 0:
+                run_eval()
+                policy.set_training_mode(True)
+            if hist.steps >= steps or (time_limit is not None and time.perf_counter() - t0 > time_limit):
+                done = True
+                break
+        epoch += 1
+    if bar is not None:
+        bar.close()
+    if not hist.evals or hist.evals[-1]["step"] != hist.steps:
+        run_eval()
+    if best[1] is not None:
+        policy.load_state_dict(best[1])
+    policy.set_training_mode(False)
+    hist.time_s = time.perf_counter() - t0
+    return hist
+
+
+# --- labelling -------------------------------------------------------------------------------------------
+def training_instances(env_id: str, env_kwargs: dict[str, Any] | None, num_instances: int, seed: int) -> list[Any]:
+    """Training instances, seeded apart from :func:`~routing_gym.agents.train.validation_set`'s
+    (instance ``i`` comes from ``default_rng([seed, 7919, i])``)."""
+    import routing_gym  # noqa: F401
+
+    env = gym.make(env_id, disable_env_checker=True, **(env_kwargs or {})).unwrapped
+    gen = env.generator  # type: ignore[attr-defined]
+    return [gen(np.random.default_rng([int(seed), 7919, i])) for i in range(int(num_instances))]
+
+
+def resolve_label_solver(instance: Any, solver: str | None) -> str:
+    """The labelling solver spec: ``solver`` itself or the first registered default."""
+    from routing_gym.baselines.base import available_solvers
+
+    if solver is not None:
+        return solver
+    names = set(available_solvers())
+    for spec in LABEL_CANDIDATES.get(type(instance).__name__, ()):
+        if spec.split(":")[0] in names:
+            return spec
+    raise SolverError(
+        f"no labelling solver registered for {type(instance).__name__} "
+        f"(tried {', '.join(LABEL_CANDIDATES.get(type(instance).__name__, ())) or 'none'}); pass solver=SPEC"
+    )
+
+
+def label_instances(instances: Sequence[Any], solver: Any, cache: Path | None = None, progress: bool = False) -> tuple[list[Any], np.ndarray]:
+    """Solve every instance with ``solver`` (a spec or a :class:`~routing_gym.baselines.base.Solver`).
+
+    :returns: solutions (``None`` where the solver failed) and their costs (NaN there).
+        With ``cache`` (a JSON file), labels of exactly these instances and this solver are reused.
+    """
+    from routing_gym.baselines.base import make_solver
+    from routing_gym.envs import evaluate
+
+    spec = solver if isinstance(solver, str) else getattr(solver, "spec", repr(solver))
+    digest = hashlib.sha256()
+    for inst in instances:
+        digest.update(np.ascontiguousarray(inst.distances).tobytes())
+    key = f"{spec}|{digest.hexdigest()}"
+    if cache is not None and cache.is_file():
+        try:
+            data = json.loads(cache.read_text())
+            if data.get("key") == key:
+                return data["solutions"], np.array([np.nan if c is None else c for c in data["costs"]], dtype=float)
+        except (OSError, json.JSONDecodeError, KeyError):
+            pass
+    s = make_solver(solver) if isinstance(solver, str) else solver
+    sols: list[Any] = []
+    costs = np.full(len(instances), np.nan)
+    it: Any = instances
+    if progress:
+        from tqdm.auto import tqdm
+
+        it = tqdm(instances, desc=f"labelling with {spec}")
+    for i, inst in enumerate(it):
+        res = s(inst)
+        sol = None
+        if res.ok:
+            ev = evaluate(inst, res.solution)
+            if ev.feasible:
+                sol, costs[i] = res.solution, ev.cost
+        sols.append(None if sol is None else json.loads(json.dumps(sol, default=int)))
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps({"key": key, "spec": spec, "solutions": sols,
+                                     "costs": [None if np.isnan(c) else float(c) for c in costs]}))
+    return sols, costs
+
+
+# --- the whole pipeline -----------------------------------------------------------------------------------
+@dataclass
+class ImitationResult:
+    """What :func:`imitate` produced.
+
+    :param policy: the cloned (and, if asked, fine-tuned) policy.
+    :param path: its checkpoint folder.
+    :param gaps: greedy validation gap in % per stage (``untrained``, ``cloned``, ``finetuned``),
+        ``None`` without a reference.
+    :param costs: greedy validation mean cost per stage.
+    :param times: seconds per stage (``labels``, ``cloning``, ``finetuning``).
+    :param summary: everything above plus settings, as written to ``summary.json``.
+    """
+
+    policy: RoutingPolicy
+    path: Path
+    gaps: dict[str, float | None]
+    costs: dict[str, float]
+    times: dict[str, float]
+    summary: dict[str, Any]
+
+
+def imitate(
+    env_id: str,
+    env_kwargs: dict[str, Any] | None = None,
+    *,
+    policy: str = "attention",
+    policy_kwargs: dict[str, Any] | None = None,
+    num_instances: int = 1000,
+    solver: Any = None,
+    steps: int = 2000,
+    batch_size: int = 256,
+    lr: float = 3e-4,
+    time_limit: float | None = None,
+    finetune_timesteps: int = 0,
+    algo: str = "maskable-ppo",
+    n_envs: int = 64,
+    algo_kwargs: dict[str, Any] | None = None,
+    seed: int = 0,
+    out_dir: str | Path = "runs/imitate",
+    eval_instances: int = 100,
+    eval_seed: int = 1234,
+    eval_every: int = 500,
+    reference: str | None = "auto",
+    init: Any = None,
+    progress: bool = True,
+) -> ImitationResult:
+    """Label, replay, clone, and optionally fine-tune with PPO; measure the gap after each stage.
+
+    :param env_id: e.g. ``"routing_gym/TSP-v0"``.
+    :param env_kwargs: environment arguments of the training instances (``{"num_nodes": 50}``).
+    :param policy: ``"attention"`` or ``"gnn"``.
+    :param policy_kwargs: architecture keywords.
+    :param num_instances: labelled training instances.
+    :param solver: labelling solver spec or object (default: LKH for TSP, HGS for CVRP, else OR-Tools).
+    :param steps: behaviour-cloning gradient steps (at most).
+    :param batch_size: states per gradient step.
+    :param lr: peak learning rate of cloning.
+    :param time_limit: seconds of cloning (at most).
+    :param finetune_timesteps: PPO steps after cloning (0: none).
+    :param algo: ``"maskable-ppo"`` or ``"ppo"`` for fine-tuning.
+    :param n_envs: parallel episodes of fine-tuning.
+    :param algo_kwargs: PPO arguments of fine-tuning.
+    :param seed: seed of the training instances, batching and PPO.
+    :param out_dir: receives ``labels.json``, ``reference.json``, the ``cloned/`` (and
+        ``finetuned/``) checkpoints and ``summary.json``.
+    :param eval_instances: validation instances (seeded by ``eval_seed``, as ``routing-gym compare``).
+    :param eval_every: cloning steps between validations (the best weights are kept).
+    :param reference: reference solver of the gaps (``"auto"``, a spec or ``None``).
+    :param init: continue from this policy / checkpoint instead of a fresh network.
+    :param progress: progress bars.
+    """
+    from routing_gym.agents.train import _load_init, train
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    env_kwargs = dict(env_kwargs or {})
+    times: dict[str, float] = {}
+    t0 = time.perf_counter()
+    train_set = training_instances(env_id, env_kwargs, num_instances, seed)
+    spec = solver if not (solver is None or isinstance(solver, str)) else resolve_label_solver(train_set[0], solver)
+    sols, label_costs = label_instances(train_set, spec, out / "labels.json", progress=progress)
+    keep = [i for i, s in enumerate(sols) if s is not None]
+    if not keep:
+        raise SolverError(f"the labelling solver {spec!r} solved none of the {len(train_set)} training instances")
+    times["labels"] = time.perf_counter() - t0
+
+    val = validation_set(env_id, env_kwargs, eval_instances, eval_seed) if eval_instances > 0 else []
+    ref_spec = resolve_reference(val[0], reference) if val else None
+    ref = reference_costs(val, ref_spec, out / "reference.json", progress=progress) if ref_spec else None
+
+    def eval_fn(p: RoutingPolicy) -> tuple[float, float | None]:
+        ev = evaluate_policy(p, val, ref)
+        return ev.mean_cost, ev.gap
+
+    if init is not None:
+        net = _load_init(init)
+    else:
+        obs_space, act_space = spaces_for(env_id, env_kwargs)
+        net = make_policy(policy, obs_space, act_space, **(policy_kwargs or {}))
+    gaps: dict[str, float | None] = {}
+    costs: dict[str, float] = {}
+    if val:
+        costs["untrained"], gaps["untrained"] = eval_fn(net)
+
+    insts = [train_set[i] for i in keep]
+    labels = [sols[i] for i in keep]
+    data_rng = np.random.default_rng([seed, 1])
+    cache: dict[int, Demonstrations] = {}
+
+    def demos(epoch: int) -> Demonstrations:
+        # A fresh equivalent solution per instance each epoch; keep two epochs' worth to bound memory.
+        if epoch not in cache:
+            cache.clear()
+            cache[epoch] = collect_demonstrations(insts, labels, featurizer=net.featurizer, rng=data_rng)
+        return cache[epoch]
+
+    t1 = time.perf_counter()
+    hist = behaviour_cloning(net, demos, steps=steps, batch_size=batch_size, lr=lr, time_limit=time_limit, seed=seed,
+                             eval_fn=eval_fn if val else None, eval_every=eval_every, progress=progress)
+    times["cloning"] = time.perf_counter() - t1
+    if hist.evals:
+        best = min(hist.evals, key=lambda e: e["mean_cost"])
+        costs["cloned"], gaps["cloned"] = best["mean_cost"], best["gap"]
+    summary: dict[str, Any] = {
+        "method": "imitation (behaviour cloning of solver labels, BQ-NCO style)",
+        "env_id": env_id, "env_kwargs": env_kwargs, "policy": type(net).__name__, "architecture": net.architecture,
+        "label_solver": spec if isinstance(spec, str) else repr(spec), "num_instances": len(train_set),
+        "labelled": len(keep), "label_mean_cost": float(np.nanmean(label_costs)), "bc_steps": hist.steps,
+        "batch_size": batch_size, "lr": lr, "seed": seed, "eval_instances": len(val), "eval_seed": eval_seed,
+        "reference": ref_spec, "torch_threads": torch.get_num_threads(), "bc_evals": hist.evals,
+        "bc_final_loss": float(np.mean(hist.loss[-50:])) if hist.loss else None,
+    }
+    path = save_policy(net, out / "cloned", env_id=env_id, env_kwargs=env_kwargs,
+                       training={**summary, "gaps_pct": gaps, "times_s": {**times}})
+    if finetune_timesteps > 0:
+        t2 = time.perf_counter()
+        res = train(env_id, env_kwargs, algo=algo, timesteps=finetune_timesteps, n_envs=n_envs, seed=seed,
+                    out_dir=out / "finetune", algo_kwargs=algo_kwargs, eval_instances=eval_instances, eval_seed=eval_seed,
+                    reference=reference, init=net, progress_bar=progress)
+        times["finetuning"] = time.perf_counter() - t2
+        if res.history:
+            best_ft = min(res.history, key=lambda e: e["mean_cost"])
+            costs["finetuned"], gaps["finetuned"] = best_ft["mean_cost"], best_ft["gap"]
+        if res.best_path is not None and costs.get("finetuned", np.inf) < costs.get("cloned", np.inf):
+            from routing_gym.agents.checkpoint import load_policy
+
+            net = load_policy(res.best_path)
+            path = save_policy(net, out / "finetuned", env_id=env_id, env_kwargs=env_kwargs,
+                               training={**summary, "finetune_timesteps": finetune_timesteps, "algo": algo,
+                                         "gaps_pct": gaps, "times_s": {**times}})
+        summary.update(finetune_timesteps=finetune_timesteps, algo=algo, finetune_history=res.history)
+    times["total"] = time.perf_counter() - t0
+    summary.update(gaps_pct=gaps, mean_costs=costs, times_s=times, checkpoint=str(path))
+    from routing_gym.agents.train import _jsonable
+
+    (out / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2) + "\n")
+    return ImitationResult(net, path, gaps, costs, times, summary)

@@ -1,0 +1,325 @@
+"""Reinforcement learning of the pointer policies with (Maskable)PPO, and the evaluation they share.
+
+``train`` is the library function behind ``routing-gym train``: it builds the
+batched SB3 vector env, runs MaskablePPO (or plain PPO) with an
+:class:`~routing_gym.agents.policies.AttentionPolicy` or
+:class:`~routing_gym.agents.policies.GNNPolicy`, logs to TensorBoard, and every
+``eval_freq`` steps decodes a fixed, seeded validation set greedily, reports
+the gap to a reference solver, and keeps the best checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from routing_gym.agents.checkpoint import load_policy, save_policy
+from routing_gym.agents.inference import rollout
+from routing_gym.agents.policies import RoutingPolicy, policy_class
+from routing_gym.agents.vec_env import make_vec_env
+from routing_gym.errors import RoutingGymError, SolverError
+
+log = logging.getLogger(__name__)
+
+ALGOS = ("maskable-ppo", "ppo")
+
+#: PPO settings for routing episodes: undiscounted returns (the reward sums to -cost),
+#: short rollouts of many parallel episodes, a small learning rate for the transformer.
+PPO_DEFAULTS: dict[str, Any] = {
+    "learning_rate": 1e-4, "batch_size": 256, "n_epochs": 4, "gamma": 1.0, "gae_lambda": 0.95,
+    "clip_range": 0.2, "ent_coef": 0.0, "vf_coef": 0.5, "max_grad_norm": 1.0,
+}
+
+#: reference solvers tried in order by ``reference="auto"`` (the first registered one is used)
+REFERENCE_CANDIDATES: dict[str, tuple[str, ...]] = {
+    "TSPInstance": ("lkh", "ortools:time_limit=1"),
+    "CVRPInstance": ("hgs:time_limit=1", "ortools:time_limit=1"),
+}
+
+
+# --- validation sets and references ------------------------------------------------------------
+def validation_set(env_id: str, env_kwargs: dict[str, Any] | None, num_instances: int, seed: int) -> list[Any]:
+    """``num_instances`` instances of ``env_id``; instance ``i`` depends only on ``(seed, i)``.
+
+    The same instances as ``routing-gym compare --seed SEED --instances N`` builds.
+    """
+    from routing_gym.compare import make_instances
+
+    insts, _ = make_instances(env_id, int(num_instances), int(seed), **(env_kwargs or {}))
+    return insts
+
+
+def resolve_reference(instance: Any, reference: str | None) -> str | None:
+    """The solver spec to use as reference: ``reference`` itself, the first registered
+    candidate for ``"auto"``, or ``None`` (no reference; gaps are not reported)."""
+    if reference is None:
+        return None
+    from routing_gym.baselines.base import available_solvers
+
+    names = set(available_solvers())
+    if reference != "auto":
+        if reference.split(":")[0] not in names:
+            raise SolverError(f"reference solver {reference!r} is not registered; available: {', '.join(sorted(names))}")
+        return reference
+    for spec in REFERENCE_CANDIDATES.get(type(instance).__name__, ()):
+        if spec.split(":")[0] in names:
+            return spec
+    return None
+
+
+def reference_costs(instances: Sequence[Any], spec: str, cache: Path | None = None, progress: bool = False) -> np.ndarray:
+    """Costs of ``spec``'s solutions (NaN where it failed), cached in the JSON file ``cache``.
+
+    The cache is keyed by the spec and the instances' distance matrices, so it is only
+    reused for exactly the same validation set.
+    """
+    import hashlib
+
+    from routing_gym.baselines.base import make_solver
+    from routing_gym.envs import evaluate
+
+    digest = hashlib.sha256()
+    for inst in instances:
+        digest.update(np.ascontiguousarray(inst.distances).tobytes())
+    key = f"{spec}|{digest.hexdigest()}"
+    if cache is not None and cache.is_file():
+        try:
+            data = json.loads(cache.read_text())
+            if data.get("key") == key:
+                return np.array([np.nan if c is None else c for c in data["costs"]], dtype=float)
+        except (OSError, json.JSONDecodeError):
+            pass
+    solver = make_solver(spec)
+    costs = np.full(len(instances), np.nan)
+    it: Any = instances
+    if progress:
+        from tqdm.auto import tqdm
+
+        it = tqdm(instances, desc=f"reference {spec}", leave=False)
+    for i, inst in enumerate(it):
+        res = solver(inst)
+        if res.ok:
+            ev = evaluate(inst, res.solution)
+            if ev.feasible:
+                costs[i] = ev.cost
+    failed = int(np.isnan(costs).sum())
+    if failed:
+        log.warning("reference %s failed on %d of %d instances", spec, failed, len(instances))
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps({"key": key, "spec": spec, "costs": [None if np.isnan(c) else float(c) for c in costs]}))
+    return costs
+
+
+@dataclass
+class Evaluation:
+    """Decoding quality on a validation set.
+
+    :param mean_cost: mean cost of the decoded solutions.
+    :param gap: mean of ``cost / reference - 1`` in percent (``None`` without a reference).
+    :param time_s: decoding time.
+    """
+
+    mean_cost: float
+    gap: float | None
+    time_s: float
+
+
+def evaluate_policy(model: Any, instances: Sequence[Any], ref_costs: np.ndarray | None = None, **decode: Any) -> Evaluation:
+    """Decode ``instances`` with ``model`` (greedy unless ``decode`` says otherwise) and score against ``ref_costs``."""
+    t0 = time.perf_counter()
+    res = rollout(model, instances, **decode)
+    costs = np.array([r.cost for r in res])
+    gap = None
+    if ref_costs is not None:
+        ok = np.isfinite(ref_costs) & (ref_costs > 0)
+        if ok.any():
+            gap = float(100.0 * np.mean(costs[ok] / ref_costs[ok] - 1.0))
+    return Evaluation(float(costs.mean()), gap, time.perf_counter() - t0)
+
+
+# --- PPO ------------------------------------------------------------------------------------------
+def _make_eval_callback(**kwargs: Any) -> Any:
+    """An SB3 callback (built lazily so this module imports without SB3's callback machinery)."""
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    class _GapEvalCallback(BaseCallback):
+        """Greedy-decode the validation set every ``eval_freq`` env steps; keep the best checkpoint."""
+
+        def __init__(self, instances: list[Any], ref: np.ndarray | None, eval_freq: int, out_dir: Path,
+                     env_id: str, env_kwargs: dict[str, Any], summary: dict[str, Any]) -> None:
+            super().__init__()
+            self.instances, self.ref, self.eval_freq, self.out_dir = instances, ref, eval_freq, out_dir
+            self.env_id, self.env_kwargs, self.summary = env_id, env_kwargs, summary
+            self.last = 0
+            self.best = np.inf
+            self.history: list[dict[str, Any]] = []
+
+        def evaluate(self) -> None:
+            ev = evaluate_policy(self.model.policy, self.instances, self.ref)
+            self.history.append({"timesteps": int(self.num_timesteps), "mean_cost": ev.mean_cost, "gap": ev.gap})
+            self.logger.record("eval/mean_cost", ev.mean_cost)
+            if ev.gap is not None:
+                self.logger.record("eval/gap_pct", ev.gap)
+            if ev.mean_cost < self.best:
+                self.best = ev.mean_cost
+                info = {**self.summary, "timesteps": int(self.num_timesteps), "val_mean_cost": ev.mean_cost, "val_gap_pct": ev.gap}
+                save_policy(self.model.policy, self.out_dir / "best", env_id=self.env_id, env_kwargs=self.env_kwargs, training=info)
+
+        def _on_step(self) -> bool:
+            if self.num_timesteps - self.last >= self.eval_freq:
+                self.last = self.num_timesteps
+                self.evaluate()
+            return True
+
+        def _on_training_end(self) -> None:
+            if self.last != self.num_timesteps:
+                self.last = self.num_timesteps
+                self.evaluate()
+
+    return _GapEvalCallback(**kwargs)
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` produced.
+
+    :param model: the SB3 model after training.
+    :param best_path: checkpoint with the best validation cost (``None`` without evaluation).
+    :param final_path: checkpoint at the end of training.
+    :param history: validation results (``timesteps``, ``mean_cost``, ``gap`` in %).
+    :param time_s: wall-clock training time, evaluation included.
+    :param reference: the reference solver spec the gaps refer to (``None`` if none).
+    """
+
+    model: Any
+    best_path: Path | None
+    final_path: Path
+    history: list[dict[str, Any]] = field(default_factory=list)
+    time_s: float = 0.0
+    reference: str | None = None
+
+    @property
+    def best_gap(self) -> float | None:
+        gaps = [h["gap"] for h in self.history if h.get("gap") is not None]
+        return min(gaps) if gaps else None
+
+
+def _load_init(init: Any) -> RoutingPolicy:
+    if isinstance(init, RoutingPolicy):
+        return init
+    if isinstance(getattr(init, "policy", None), RoutingPolicy):
+        return init.policy
+    return load_policy(init)
+
+
+def train(
+    env_id: str,
+    env_kwargs: dict[str, Any] | None = None,
+    *,
+    policy: str = "attention",
+    algo: str = "maskable-ppo",
+    timesteps: int = 100_000,
+    n_envs: int = 64,
+    seed: int = 0,
+    out_dir: str | Path = "runs/train",
+    policy_kwargs: dict[str, Any] | None = None,
+    algo_kwargs: dict[str, Any] | None = None,
+    eval_instances: int = 64,
+    eval_seed: int = 1234,
+    eval_freq: int | None = None,
+    reference: str | None = "auto",
+    init: Any = None,
+    progress_bar: bool = True,
+    device: str = "cpu",
+    verbose: int = 0,
+) -> TrainResult:
+    """Train a pointer policy with MaskablePPO or PPO on ``env_id``.
+
+    :param env_id: e.g. ``"routing_gym/TSP-v0"``.
+    :param env_kwargs: environment arguments (JSON-serialisable, e.g. ``{"num_nodes": 20}``).
+    :param policy: ``"attention"`` or ``"gnn"``.
+    :param algo: ``"maskable-ppo"`` (sb3-contrib) or ``"ppo"`` (stable-baselines3).
+    :param timesteps: environment steps (summed over the parallel episodes).
+    :param n_envs: parallel episodes in the batched vector env.
+    :param seed: seed of the algorithm and of the training instances.
+    :param out_dir: receives ``best/`` and ``final/`` checkpoints, ``tb/`` TensorBoard logs,
+        ``reference.json`` (cached reference costs) and ``summary.json``.
+    :param policy_kwargs: architecture (``embed_dim``, ``num_layers``, ``num_heads``, ...).
+    :param algo_kwargs: PPO arguments overriding :data:`PPO_DEFAULTS` (and ``n_steps``,
+        by default ``max(8, 2048 // n_envs)``).
+    :param eval_instances: size of the validation set (0 disables evaluation).
+    :param eval_seed: seed of the validation set.
+    :param eval_freq: env steps between evaluations (default: 10 per run).
+    :param reference: solver spec for the gaps, ``"auto"`` (LKH / HGS / OR-Tools, the first
+        registered), or ``None``.
+    :param init: start from this policy, SB3 model or checkpoint (its architecture wins).
+    :param progress_bar: SB3's progress bar.
+    :param device: torch device.
+    :param verbose: SB3 verbosity.
+    """
+    from sb3_contrib import MaskablePPO
+    from stable_baselines3 import PPO
+
+    if algo not in ALGOS:
+        raise RoutingGymError(f"algo: expected one of {ALGOS}, got {algo!r}")
+    if timesteps <= 0 or n_envs <= 0:
+        raise RoutingGymError(f"timesteps and n_envs must be positive, got {timesteps}, {n_envs}")
+    t0 = time.perf_counter()
+    env_kwargs = dict(env_kwargs or {})
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    init_policy = _load_init(init) if init is not None else None
+    cls = policy_class(policy if init_policy is None else type(init_policy))
+    pkw = dict(init_policy.architecture) if init_policy is not None else dict(policy_kwargs or {})
+    akw = {**PPO_DEFAULTS, "n_steps": max(8, 2048 // n_envs), **(algo_kwargs or {})}
+    venv = make_vec_env(env_id, n_envs=n_envs, seed=seed, **env_kwargs)
+    algo_cls = MaskablePPO if algo == "maskable-ppo" else PPO
+    try:
+        import tensorboard  # noqa: F401
+
+        tb: str | None = str(out / "tb")
+    except ImportError:  # pragma: no cover - tensorboard is a dependency
+        tb = None
+    model = algo_cls(cls, venv, policy_kwargs=pkw, seed=seed, device=device, verbose=verbose, tensorboard_log=tb, **akw)
+    if init_policy is not None:
+        model.policy.load_state_dict(init_policy.state_dict())
+
+    summary: dict[str, Any] = {
+        "algo": algo, "policy": cls.__name__, "seed": seed, "n_envs": n_envs, "algo_kwargs": akw,
+        "device": device, "torch_threads": torch.get_num_threads(),
+    }
+    callback = None
+    ref_spec = None
+    if eval_instances > 0:
+        val = validation_set(env_id, env_kwargs, eval_instances, eval_seed)
+        ref_spec = resolve_reference(val[0], reference)
+        ref = reference_costs(val, ref_spec, out / "reference.json", progress=progress_bar) if ref_spec else None
+        summary.update(eval_instances=eval_instances, eval_seed=eval_seed, reference=ref_spec)
+        callback = _make_eval_callback(
+            instances=val, ref=ref, eval_freq=int(eval_freq or max(1, timesteps // 10)), out_dir=out,
+            env_id=env_id, env_kwargs=env_kwargs, summary=summary,
+        )
+    model.learn(total_timesteps=int(timesteps), callback=callback, progress_bar=progress_bar,
+                tb_log_name=f"{algo}-{cls.__name__}")
+    elapsed = time.perf_counter() - t0
+    history = callback.history if callback is not None else []
+    summary.update(timesteps=int(model.num_timesteps), train_time_s=elapsed, history=history)
+    final = save_policy(model.policy, out / "final", env_id=env_id, env_kwargs=env_kwargs, training=summary)
+    best = out / "best" if callback is not None and (out / "best").is_dir() else None
+    (out / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2) + "\n")
+    venv.close()
+    return TrainResult(model, best, final, history, elapsed, ref_spec)
+
+
+def _jsonable(value: Any) -> Any:
+    from routing_gym.agents.checkpoint import _clean
+
+    return json.loads(json.dumps(_clean(value), default=str))
