@@ -414,3 +414,642 @@ def tsp_ils_kernel(cur: np.ndarray, best: np.ndarray, costs: np.ndarray, dist: n
             for i in range(n):
                 pos[trial[i]] = i
     return accepted
+
+
+# ---------------------------------------------------------------------------
+# CVRP
+# ---------------------------------------------------------------------------
+#
+# The state is a tuple of arrays (numba passes it by reference):
+#   routes (R, W)  customers of route r in routes[r, :lens[r]] (depot implied at both ends)
+#   lens, loads    (R,) length and load of each route
+#   cum (R, W)     prefix loads: cum[r, k] = load of routes[r, 0..k]
+#   rcost (R,)     route lengths (float64)
+#   rof, pos       (n+1,) route and position of each customer
+#   bk_routes, bk_lens, touched, tlist, tinfo
+#                  undo log: the first time an ILS round changes route r, its row is
+#                  saved, so a rejected round restores only the routes it touched;
+#                  tinfo = [number of touched routes].
+# R = n (a route per customer at worst); W = the longest route the capacity allows.
+
+
+def cvrp_route_width(demands: np.ndarray, capacity: int) -> int:
+    """Most customers one route can hold: the smallest demands, summed, within ``capacity``."""
+    d = np.sort(np.asarray(demands[1:], dtype=np.int64))
+    return max(1, int(np.searchsorted(np.cumsum(d), capacity, side="right")))
+
+
+def cvrp_make_state(routes: list[list[int]], num_customers: int, width: int) -> tuple:
+    """Pack a list of routes into the kernel state (see the comment above); call :func:`cvrp_refresh_all` next.
+
+    :param routes: routes of customer indices 1..n (empty ones are dropped).
+    :param num_customers: ``n``.
+    :param width: row width, at least the longest route (see :func:`cvrp_route_width`).
+    """
+    n = int(num_customers)
+    routes = [list(r) for r in routes if len(r)]
+    if len(routes) > n:
+        raise ValueError(f"{len(routes)} non-empty routes for {n} customers")
+    width = max(int(width), max((len(r) for r in routes), default=1))
+    arr = np.zeros((n, width), dtype=np.int64)
+    lens = np.zeros(n, dtype=np.int64)
+    for r, route in enumerate(routes):
+        arr[r, : len(route)] = route
+        lens[r] = len(route)
+    return (
+        arr, lens, np.zeros(n, dtype=np.int64), np.zeros((n, width), dtype=np.int64), np.zeros(n, dtype=np.float64),
+        np.zeros(n + 1, dtype=np.int64), np.zeros(n + 1, dtype=np.int64),
+        np.zeros((n, width), dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.bool_),
+        np.zeros(n, dtype=np.int64), np.zeros(1, dtype=np.int64),
+    )
+
+
+def cvrp_state_routes(st: tuple) -> list[list[int]]:
+    """The non-empty routes of a kernel state, as lists."""
+    routes, lens = st[0], st[1]
+    return [routes[r, : lens[r]].tolist() for r in range(routes.shape[0]) if lens[r] > 0]
+
+
+@njit(cache=True)
+def _cv_node(routes: np.ndarray, lens: np.ndarray, r: int, k: int) -> int:
+    """Customer at position ``k`` of route ``r``; the depot (0) beyond either end."""
+    if k < 0 or k >= lens[r]:
+        return 0
+    return routes[r, k]
+
+
+@njit(cache=True)
+def _cv_refresh(st: tuple, r: int, dist: np.ndarray, dem: np.ndarray) -> None:
+    """Recompute positions, loads, prefix loads and cost of route ``r``."""
+    routes, lens, loads, cum, rcost, rof, pos = st[0], st[1], st[2], st[3], st[4], st[5], st[6]
+    load = 0
+    c = 0.0
+    prev = 0
+    for k in range(lens[r]):
+        x = routes[r, k]
+        rof[x] = r
+        pos[x] = k
+        load += dem[x]
+        cum[r, k] = load
+        c += dist[prev, x]
+        prev = x
+    if lens[r] > 0:
+        c += dist[prev, 0]
+    loads[r] = load
+    rcost[r] = c
+
+
+@njit(cache=True)
+def cvrp_refresh_all(st: tuple, dist: np.ndarray, dem: np.ndarray) -> None:
+    """Recompute all derived arrays of the state from ``routes`` and ``lens``."""
+    for r in range(st[0].shape[0]):
+        _cv_refresh(st, r, dist, dem)
+
+
+@njit(cache=True)
+def _cv_touch(st: tuple, r: int) -> None:
+    """Save route ``r`` to the undo log the first time it changes in this round."""
+    routes, lens, bk_routes, bk_lens, touched, tlist, tinfo = st[0], st[1], st[7], st[8], st[9], st[10], st[11]
+    if touched[r]:
+        return
+    touched[r] = True
+    tlist[tinfo[0]] = r
+    tinfo[0] += 1
+    bk_lens[r] = lens[r]
+    for k in range(lens[r]):
+        bk_routes[r, k] = routes[r, k]
+
+
+@njit(cache=True)
+def _cv_clear_log(st: tuple) -> None:
+    touched, tlist, tinfo = st[9], st[10], st[11]
+    for i in range(tinfo[0]):
+        touched[tlist[i]] = False
+    tinfo[0] = 0
+
+
+@njit(cache=True)
+def _cv_undo(st: tuple, dist: np.ndarray, dem: np.ndarray) -> None:
+    """Restore every route touched since the log was cleared."""
+    routes, lens, bk_routes, bk_lens, tlist, tinfo = st[0], st[1], st[7], st[8], st[10], st[11]
+    for i in range(tinfo[0]):
+        r = tlist[i]
+        lens[r] = bk_lens[r]
+        for k in range(bk_lens[r]):
+            routes[r, k] = bk_routes[r, k]
+    for i in range(tinfo[0]):
+        _cv_refresh(st, tlist[i], dist, dem)
+    _cv_clear_log(st)
+
+
+@njit(cache=True)
+def _cv_write(st: tuple, r: int, buf: np.ndarray, m: int, dist: np.ndarray, dem: np.ndarray) -> None:
+    """Replace route ``r`` by ``buf[:m]``."""
+    _cv_touch(st, r)
+    routes, lens = st[0], st[1]
+    for k in range(m):
+        routes[r, k] = buf[k]
+    lens[r] = m
+    _cv_refresh(st, r, dist, dem)
+
+
+@njit(cache=True)
+def _cv_put(buf: np.ndarray, m: int, routes: np.ndarray, r: int, k0: int, k1: int, rev: bool) -> int:
+    """Append ``routes[r, k0..k1]`` (inclusive; empty when ``k1 < k0``) to ``buf[m:]``, reversed if ``rev``."""
+    if k1 < k0:
+        return m
+    if rev:
+        for k in range(k1, k0 - 1, -1):
+            buf[m] = routes[r, k]
+            m += 1
+    else:
+        for k in range(k0, k1 + 1):
+            buf[m] = routes[r, k]
+            m += 1
+    return m
+
+
+@njit(cache=True)
+def _cv_push_route(st: tuple, r: int, queue: np.ndarray, inq: np.ndarray, qinfo: np.ndarray) -> None:
+    routes, lens = st[0], st[1]
+    for k in range(lens[r]):
+        _push(routes[r, k], queue, inq, qinfo)
+
+
+@njit(cache=True)
+def _push6(a: int, b: int, c: int, d: int, e: int, f: int, queue: np.ndarray, inq: np.ndarray, qinfo: np.ndarray) -> None:
+    """Queue the customers among six nodes (the ends of the edges a move changed); the depot is skipped."""
+    for x in (a, b, c, d, e, f):
+        if x != 0:
+            _push(x, queue, inq, qinfo)
+
+
+@njit(cache=True)
+def _cv_empty_route(st: tuple) -> int:
+    """Index of an empty route slot, or -1."""
+    lens = st[1]
+    for r in range(lens.shape[0]):
+        if lens[r] == 0:
+            return r
+    return -1
+
+
+@njit(cache=True)
+def _cv_relocate(st: tuple, ru: int, pu: int, s: int, rv: int, t: int, rev: bool, buf: np.ndarray,
+                 dist: np.ndarray, dem: np.ndarray) -> None:
+    """Move ``routes[ru, pu:pu+s]`` into route ``rv`` right after position ``t`` (-1: at the start).
+
+    Positions refer to the routes before the move; when ``ru == rv``, ``t`` lies outside the segment.
+    """
+    routes, lens = st[0], st[1]
+    if ru == rv:
+        m = 0
+        if t == -1:
+            m = _cv_put(buf, m, routes, ru, pu, pu + s - 1, rev)
+        for k in range(lens[ru]):
+            if pu <= k < pu + s:
+                continue
+            buf[m] = routes[ru, k]
+            m += 1
+            if k == t:
+                m = _cv_put(buf, m, routes, ru, pu, pu + s - 1, rev)
+        _cv_write(st, ru, buf, m, dist, dem)
+        return
+    m = _cv_put(buf, 0, routes, rv, 0, t, False)
+    m = _cv_put(buf, m, routes, ru, pu, pu + s - 1, rev)
+    m = _cv_put(buf, m, routes, rv, t + 1, lens[rv] - 1, False)
+    _cv_write(st, rv, buf, m, dist, dem)
+    m = _cv_put(buf, 0, routes, ru, 0, pu - 1, False)
+    m = _cv_put(buf, m, routes, ru, pu + s, lens[ru] - 1, False)
+    _cv_write(st, ru, buf, m, dist, dem)
+
+
+@njit(cache=True)
+def _cv_swap(st: tuple, ru: int, pu: int, a: int, rv: int, pv: int, b: int, buf: np.ndarray,
+             dist: np.ndarray, dem: np.ndarray) -> None:
+    """Exchange ``routes[ru, pu:pu+a]`` and ``routes[rv, pv:pv+b]`` (different routes)."""
+    routes, lens = st[0], st[1]
+    half = buf.shape[0] // 2
+    m1 = _cv_put(buf, 0, routes, ru, 0, pu - 1, False)
+    m1 = _cv_put(buf, m1, routes, rv, pv, pv + b - 1, False)
+    m1 = _cv_put(buf, m1, routes, ru, pu + a, lens[ru] - 1, False)
+    m2 = _cv_put(buf, half, routes, rv, 0, pv - 1, False)
+    m2 = _cv_put(buf, m2, routes, ru, pu, pu + a - 1, False)
+    m2 = _cv_put(buf, m2, routes, rv, pv + b, lens[rv] - 1, False)
+    for k in range(m2 - half):
+        buf[m1 + k] = buf[half + k]  # second route after the first, then write both
+    _cv_write(st, ru, buf, m1, dist, dem)
+    _cv_write(st, rv, buf[m1:], m2 - half, dist, dem)
+
+
+@njit(cache=True)
+def _cv_two_opt_star(st: tuple, ru: int, pu: int, rv: int, pv: int, variant: int, buf: np.ndarray,
+                     dist: np.ndarray, dem: np.ndarray) -> None:
+    """Exchange route ends between ``ru`` (cut at ``pu``) and ``rv`` (cut at ``pv``); see ``_cv_try_moves``."""
+    routes, lens = st[0], st[1]
+    lu = lens[ru] - 1
+    lv = lens[rv] - 1
+    half = buf.shape[0] // 2
+    if variant == 0:  # ru[..pu] + rv[pv..] | rv[..pv-1] + ru[pu+1..]
+        m1 = _cv_put(buf, 0, routes, ru, 0, pu, False)
+        m1 = _cv_put(buf, m1, routes, rv, pv, lv, False)
+        m2 = _cv_put(buf, half, routes, rv, 0, pv - 1, False)
+        m2 = _cv_put(buf, m2, routes, ru, pu + 1, lu, False)
+    elif variant == 1:  # rv[..pv] + ru[pu..] | ru[..pu-1] + rv[pv+1..]
+        m1 = _cv_put(buf, 0, routes, rv, 0, pv, False)
+        m1 = _cv_put(buf, m1, routes, ru, pu, lu, False)
+        m2 = _cv_put(buf, half, routes, ru, 0, pu - 1, False)
+        m2 = _cv_put(buf, m2, routes, rv, pv + 1, lv, False)
+    elif variant == 2:  # ru[..pu] + rev(rv[..pv]) | rev(ru[pu+1..]) + rv[pv+1..]
+        m1 = _cv_put(buf, 0, routes, ru, 0, pu, False)
+        m1 = _cv_put(buf, m1, routes, rv, 0, pv, True)
+        m2 = _cv_put(buf, half, routes, ru, pu + 1, lu, True)
+        m2 = _cv_put(buf, m2, routes, rv, pv + 1, lv, False)
+    else:  # rev(rv[pv..]) + ru[pu..] | ru[..pu-1] + rev(rv[..pv-1])
+        m1 = _cv_put(buf, 0, routes, rv, pv, lv, True)
+        m1 = _cv_put(buf, m1, routes, ru, pu, lu, False)
+        m2 = _cv_put(buf, half, routes, ru, 0, pu - 1, False)
+        m2 = _cv_put(buf, m2, routes, rv, 0, pv - 1, True)
+    for k in range(m2 - half):
+        buf[m1 + k] = buf[half + k]
+    _cv_write(st, ru, buf, m1, dist, dem)
+    _cv_write(st, rv, buf[m1:], m2 - half, dist, dem)
+
+
+@njit(cache=True)
+def _cv_reverse(st: tuple, r: int, i: int, j: int, dist: np.ndarray, dem: np.ndarray) -> None:
+    """Reverse ``routes[r, i..j]`` (intra-route 2-opt)."""
+    _cv_touch(st, r)
+    routes = st[0]
+    while i < j:
+        t = routes[r, i]
+        routes[r, i] = routes[r, j]
+        routes[r, j] = t
+        i += 1
+        j -= 1
+    _cv_refresh(st, r, dist, dem)
+
+
+@njit(cache=True)
+def _cv_try_moves(u: int, st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, neigh: np.ndarray, symmetric: bool,
+                  eps: float, buf: np.ndarray, queue: np.ndarray, inq: np.ndarray, qinfo: np.ndarray) -> bool:
+    """Apply the first improving move found around customer ``u``; returns whether one was applied.
+
+    For each candidate ``v`` of ``u`` (a near customer), in this order: relocate the
+    segment of 1..3 customers starting at ``u`` next to ``v`` (reversed too, with
+    symmetric costs); swap segments of 1..2 starting at ``u`` and at ``v`` or
+    ``succ(v)`` (different routes); 2-opt* between the two routes; 2-opt inside one.
+    """
+    routes, lens, loads, cum, rof, pos = st[0], st[1], st[2], st[3], st[5], st[6]
+    ru = rof[u]
+    pu = pos[u]
+    lu = lens[ru]
+    pred_u = _cv_node(routes, lens, ru, pu - 1)
+    succ_u = _cv_node(routes, lens, ru, pu + 1)
+    base_u = cum[ru, pu - 1] if pu > 0 else 0  # load before u
+    for k in range(neigh.shape[1]):
+        v = neigh[u, k]
+        rv = rof[v]
+        pv = pos[v]
+        pred_v = _cv_node(routes, lens, rv, pv - 1)
+        succ_v = _cv_node(routes, lens, rv, pv + 1)
+        same = ru == rv
+
+        # -- relocate a segment u..last (s customers) next to v
+        for s in range(1, 4):
+            if pu + s > lu:
+                break
+            if same and pu <= pv < pu + s:
+                break  # v in the segment (and in every longer one)
+            last = routes[ru, pu + s - 1]
+            nx = _cv_node(routes, lens, ru, pu + s)
+            qs = cum[ru, pu + s - 1] - base_u
+            if not same and loads[rv] + qs > cap:
+                break
+            gain = dist[pred_u, u] + dist[last, nx] - dist[pred_u, nx]
+            for where in range(2):
+                if where == 0:  # between v and succ(v)
+                    x, y, t = v, succ_v, pv
+                    if same and v == pred_u:
+                        continue
+                else:  # between pred(v) and v
+                    x, y, t = pred_v, v, pv - 1
+                    if same and v == nx:
+                        continue
+                for rev in range(2 if (symmetric and s > 1) else 1):
+                    if rev == 0:
+                        add = dist[x, u] + dist[last, y] - dist[x, y]
+                    else:
+                        add = dist[x, last] + dist[u, y] - dist[x, y]
+                    if add - gain < -eps:
+                        _cv_relocate(st, ru, pu, s, rv, t, rev == 1, buf, dist, dem)
+                        _push6(pred_u, u, last, nx, x, y, queue, inq, qinfo)
+                        return True
+
+        if not same:
+            # -- swap u[..a] with w[..b], w = v or succ(v)
+            for which in range(2):
+                w = v if which == 0 else succ_v
+                if w == 0:
+                    break
+                pw = pos[w]
+                pred_w = _cv_node(routes, lens, rv, pw - 1)
+                base_w = cum[rv, pw - 1] if pw > 0 else 0
+                for a in range(1, 3):
+                    if pu + a > lu:
+                        break
+                    lastu = routes[ru, pu + a - 1]
+                    nu = _cv_node(routes, lens, ru, pu + a)
+                    qa = cum[ru, pu + a - 1] - base_u
+                    for b in range(1, 3):
+                        if pw + b > lens[rv]:
+                            break
+                        lastw = routes[rv, pw + b - 1]
+                        nw = _cv_node(routes, lens, rv, pw + b)
+                        qb = cum[rv, pw + b - 1] - base_w
+                        if loads[ru] - qa + qb > cap or loads[rv] - qb + qa > cap:
+                            continue
+                        delta = (dist[pred_u, w] + dist[lastw, nu] + dist[pred_w, u] + dist[lastu, nw]
+                                 - dist[pred_u, u] - dist[lastu, nu] - dist[pred_w, w] - dist[lastw, nw])
+                        if delta < -eps:
+                            _cv_swap(st, ru, pu, a, rv, pw, b, buf, dist, dem)
+                            _push6(pred_u, u, lastu, nu, pred_w, w, queue, inq, qinfo)
+                            _push6(lastw, nw, 0, 0, 0, 0, queue, inq, qinfo)
+                            return True
+
+            # -- 2-opt*: exchange route ends so that u and v become adjacent
+            head_u = cum[ru, pu]  # load of ru[..pu]
+            head_v = cum[rv, pv]
+            load_u = loads[ru]
+            load_v = loads[rv]
+            for variant in range(4 if symmetric else 2):
+                if variant == 0:  # ru[..u] v.. | rv[..pred v] succ(u)..
+                    ok = head_u + load_v - head_v + dem[v] <= cap and head_v - dem[v] + load_u - head_u <= cap
+                    delta = dist[u, v] + dist[pred_v, succ_u] - dist[u, succ_u] - dist[pred_v, v]
+                elif variant == 1:  # rv[..v] u.. | ru[..pred u] succ(v)..
+                    ok = head_v + load_u - head_u + dem[u] <= cap and head_u - dem[u] + load_v - head_v <= cap
+                    delta = dist[v, u] + dist[pred_u, succ_v] - dist[pred_u, u] - dist[v, succ_v]
+                elif variant == 2:  # ru[..u] v..rv[0] | last(ru)..succ(u) succ(v)..
+                    ok = head_u + head_v <= cap and load_u - head_u + load_v - head_v <= cap
+                    delta = dist[u, v] + dist[succ_u, succ_v] - dist[u, succ_u] - dist[v, succ_v]
+                else:  # last(rv)..v u.. | ru[..pred u] pred(v)..rv[0]
+                    ok = (load_v - head_v + dem[v] + load_u - head_u + dem[u] <= cap
+                          and head_u - dem[u] + head_v - dem[v] <= cap)
+                    delta = dist[v, u] + dist[pred_u, pred_v] - dist[pred_u, u] - dist[pred_v, v]
+                if ok and delta < -eps:
+                    _cv_two_opt_star(st, ru, pu, rv, pv, variant, buf, dist, dem)
+                    _push6(pred_u, u, succ_u, pred_v, v, succ_v, queue, inq, qinfo)
+                    return True
+        elif symmetric:
+            # -- intra-route 2-opt making u and v adjacent
+            if pv > pu + 1:
+                delta = dist[u, v] + dist[succ_u, succ_v] - dist[u, succ_u] - dist[v, succ_v]
+                if delta < -eps:
+                    _cv_reverse(st, ru, pu + 1, pv, dist, dem)
+                    _push6(u, succ_u, v, succ_v, 0, 0, queue, inq, qinfo)
+                    return True
+            elif pv < pu - 1:
+                delta = dist[pred_v, pred_u] + dist[v, u] - dist[pred_v, v] - dist[pred_u, u]
+                if delta < -eps:
+                    _cv_reverse(st, ru, pv, pu - 1, dist, dem)
+                    _push6(pred_v, v, pred_u, u, 0, 0, queue, inq, qinfo)
+                    return True
+
+    # -- u alone on a route of its own
+    if lu > 1:
+        gain = dist[pred_u, u] + dist[u, succ_u] - dist[pred_u, succ_u]
+        if dist[0, u] + dist[u, 0] - gain < -eps:
+            r = _cv_empty_route(st)
+            if r >= 0:
+                _cv_relocate(st, ru, pu, 1, r, -1, False, buf, dist, dem)
+                _push6(pred_u, u, succ_u, 0, 0, 0, queue, inq, qinfo)
+                return True
+    return False
+
+
+@njit(cache=True)
+def _cv_ls_queue(st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, neigh: np.ndarray, symmetric: bool,
+                 eps: float, buf: np.ndarray, queue: np.ndarray, inq: np.ndarray, qinfo: np.ndarray) -> int:
+    moves = 0
+    while qinfo[1] > 0:
+        u = _pop(queue, inq, qinfo)
+        if _cv_try_moves(u, st, dist, dem, cap, neigh, symmetric, eps, buf, queue, inq, qinfo):
+            _push(u, queue, inq, qinfo)
+            moves += 1
+    return moves
+
+
+@njit(cache=True)
+def cvrp_local_search_kernel(st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, neigh: np.ndarray,
+                             symmetric: bool, eps: float) -> int:
+    """Improve the routes of ``st`` in place to a local optimum of all moves over ``neigh``.
+
+    Like the TSP kernel, repeats full passes until one applies no move.
+
+    :returns: number of moves applied.
+    """
+    n = dem.shape[0] - 1
+    queue = np.empty(n + 1, dtype=np.int64)
+    inq = np.zeros(n + 1, dtype=np.bool_)
+    qinfo = np.zeros(2, dtype=np.int64)
+    buf = np.empty(2 * (n + 2), dtype=np.int64)
+    total = 0
+    while True:
+        for c in range(1, n + 1):
+            _push(c, queue, inq, qinfo)
+        moves = _cv_ls_queue(st, dist, dem, cap, neigh, symmetric, eps, buf, queue, inq, qinfo)
+        _cv_clear_log(st)
+        total += moves
+        if moves == 0:
+            return total
+
+
+@njit(cache=True)
+def _cv_remove(st: tuple, c: int, removed: np.ndarray, nrem: int) -> int:
+    """Mark customer ``c`` removed (routes are compacted later); returns the new count."""
+    if removed[c]:
+        return nrem
+    removed[c] = True
+    return nrem + 1
+
+
+@njit(cache=True)
+def _cv_ruin(st: tuple, dist: np.ndarray, dem: np.ndarray, neigh_big: np.ndarray, ruin_avg: float, rng: np.ndarray,
+             removed: np.ndarray, rlist: np.ndarray, buf: np.ndarray) -> int:
+    """Remove customers by one of three rules (radial, strings, random); returns how many, listed in ``rlist``."""
+    routes, lens = st[0], st[1]
+    rof, pos = st[5], st[6]
+    n = dem.shape[0] - 1
+    kb = neigh_big.shape[1]
+    target = min(n, kb + 1, 1 + _rand_int(rng, max(1, int(2.0 * ruin_avg))))
+    seed = 1 + _rand_int(rng, n)
+    kind = _rand_int(rng, 3)
+    nrem = 0
+    if kind == 0:  # radial: the seed and its nearest customers
+        nrem = _cv_remove(st, seed, removed, nrem)
+        for k in range(kb):
+            if nrem >= target:
+                break
+            nrem = _cv_remove(st, neigh_big[seed, k], removed, nrem)
+    elif kind == 1:  # strings: a run of consecutive customers from each route met near the seed (SISR-like)
+        max_str = max(1, int(ruin_avg))
+        ruined = np.zeros(lens.shape[0], dtype=np.bool_)
+        for k in range(-1, kb):
+            if nrem >= target:
+                break
+            c = seed if k < 0 else neigh_big[seed, k]
+            r = rof[c]
+            if removed[c] or ruined[r]:
+                continue
+            ruined[r] = True
+            length = min(lens[r], 1 + _rand_int(rng, max_str), target - nrem)
+            start = pos[c] - _rand_int(rng, length)
+            start = max(0, min(start, lens[r] - length))
+            for j in range(start, start + length):
+                nrem = _cv_remove(st, routes[r, j], removed, nrem)
+    else:  # random
+        while nrem < target:
+            nrem = _cv_remove(st, 1 + _rand_int(rng, n), removed, nrem)
+    # list and compact the affected routes
+    m = 0
+    for c in range(1, n + 1):
+        if removed[c]:
+            rlist[m] = c
+            m += 1
+    for i in range(m):
+        r = rof[rlist[i]]
+        if st[9][r]:
+            continue  # already compacted this round
+        _cv_touch(st, r)
+        w = 0
+        for k in range(lens[r]):
+            x = routes[r, k]
+            if not removed[x]:
+                routes[r, w] = x
+                w += 1
+        lens[r] = w
+        _cv_refresh(st, r, dist, dem)
+    return m
+
+
+@njit(cache=True)
+def _cv_recreate(st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, rlist: np.ndarray, m: int,
+                 removed: np.ndarray, blink: float, rng: np.ndarray, buf: np.ndarray) -> None:
+    """Insert the removed customers one by one at their cheapest feasible position.
+
+    The order is random, by decreasing demand, or by decreasing / increasing distance
+    to the depot (SISR's choices); each position is skipped with probability ``blink``
+    so that repeated rounds explore different insertions.
+    """
+    routes, lens, loads = st[0], st[1], st[2]
+    nroutes = routes.shape[0]
+    order = rlist[:m]
+    kind = _rand_int(rng, 4)
+    if kind == 0:
+        _shuffle(order, m, rng)
+    else:
+        key = np.empty(m, dtype=np.float64)
+        for i in range(m):
+            c = order[i]
+            key[i] = -dem[c] if kind == 1 else (-dist[0, c] if kind == 2 else dist[0, c])
+            key[i] += 1e-6 * _rand_float(rng)  # random tie-break
+        idx = np.argsort(key)
+        tmp = order.copy()
+        for i in range(m):
+            order[i] = tmp[idx[i]]
+    for i in range(m):
+        c = order[i]
+        best = dist[0, c] + dist[c, 0]  # a new route
+        best_r = -1
+        best_t = -1
+        for r in range(nroutes):
+            if lens[r] == 0 or loads[r] + dem[c] > cap:
+                continue
+            prev = 0
+            for k in range(lens[r] + 1):
+                nxt = routes[r, k] if k < lens[r] else 0
+                delta = dist[prev, c] + dist[c, nxt] - dist[prev, nxt]
+                if delta < best and (blink <= 0.0 or _rand_float(rng) >= blink):
+                    best = delta
+                    best_r = r
+                    best_t = k
+                prev = nxt
+        if best_r < 0:
+            best_r = _cv_empty_route(st)
+            best_t = 0
+        _cv_touch(st, best_r)
+        for k in range(lens[best_r], best_t, -1):
+            routes[best_r, k] = routes[best_r, k - 1]
+        routes[best_r, best_t] = c
+        lens[best_r] += 1
+        _cv_refresh(st, best_r, dist, dem)
+        removed[c] = False
+
+
+@njit(cache=True)
+def cvrp_total_cost(st: tuple) -> float:
+    lens, rcost = st[1], st[4]
+    c = 0.0
+    for r in range(lens.shape[0]):
+        if lens[r] > 0:
+            c += rcost[r]
+    return c
+
+
+@njit(cache=True)
+def cvrp_flatten(st: tuple, out: np.ndarray) -> int:
+    """Write the routes to ``out`` as ``r1 0 r2 0 ...``; returns the length used."""
+    routes, lens = st[0], st[1]
+    m = 0
+    for r in range(lens.shape[0]):
+        if lens[r] == 0:
+            continue
+        for k in range(lens[r]):
+            out[m] = routes[r, k]
+            m += 1
+        out[m] = 0
+        m += 1
+    return m
+
+
+@njit(cache=True)
+def cvrp_ils_kernel(st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, neigh: np.ndarray, neigh_big: np.ndarray,
+                    symmetric: bool, eps: float, iterations: int, threshold: float, ruin_avg: float, blink: float,
+                    rng: np.ndarray, costs: np.ndarray, best_flat: np.ndarray, best_len: np.ndarray) -> int:
+    """Run ``iterations`` rounds of ruin-and-recreate + local search on the current solution ``st``.
+
+    A round is accepted when its cost is at most ``costs[0] + threshold``; otherwise
+    the touched routes are restored from the undo log.
+
+    :param costs: ``[current cost, best cost]``, updated in place.
+    :param best_flat: the best solution so far, flattened by ``cvrp_flatten``; ``best_len[0]`` its length.
+    :returns: number of accepted rounds.
+    """
+    n = dem.shape[0] - 1
+    queue = np.empty(n + 1, dtype=np.int64)
+    inq = np.zeros(n + 1, dtype=np.bool_)
+    qinfo = np.zeros(2, dtype=np.int64)
+    buf = np.empty(2 * (n + 2), dtype=np.int64)
+    removed = np.zeros(n + 1, dtype=np.bool_)
+    rlist = np.empty(n, dtype=np.int64)
+    tlist = st[10]
+    tinfo = st[11]
+    accepted = 0
+    _cv_clear_log(st)
+    for _ in range(iterations):
+        m = _cv_ruin(st, dist, dem, neigh_big, ruin_avg, rng, removed, rlist, buf)
+        _cv_recreate(st, dist, dem, cap, rlist, m, removed, blink, rng, buf)
+        for i in range(tinfo[0]):
+            _cv_push_route(st, tlist[i], queue, inq, qinfo)
+        _cv_ls_queue(st, dist, dem, cap, neigh, symmetric, eps, buf, queue, inq, qinfo)
+        c = cvrp_total_cost(st)
+        if c <= costs[0] + threshold + eps:
+            costs[0] = c
+            accepted += 1
+            _cv_clear_log(st)
+            if c < costs[1] - eps:
+                costs[1] = c
+                best_len[0] = cvrp_flatten(st, best_flat)
+        else:
+            _cv_undo(st, dist, dem)
+    return accepted
