@@ -92,7 +92,9 @@ _SOLVERS: dict[tuple[str, tuple], Any] = {}
 def _run_task(env_id: str, spec: str, defaults: dict[str, Any], idx: int, instance: Any) -> tuple[int, str, SolveResult, Judgement | None]:
     key = (spec, tuple(sorted(defaults.items())))
     if key not in _SOLVERS:
-        _SOLVERS[key] = make_solver(spec, **defaults)
+        solver = make_solver(spec, **defaults)
+        solver.warmup()  # JIT compilation and model loading are not part of the timed run
+        _SOLVERS[key] = solver
     result = _SOLVERS[key](instance)
     verdict = judge(env_id, instance, result.solution) if result.ok else None
     return idx, spec, result, verdict
