@@ -356,3 +356,11 @@ def test_kopt_mcts__tsplib_file_instance(shared_data: Path):
     cost = assert_tour(inst, solver.solve(inst))
     assert cost == int(cost)
     assert 21282 <= cost <= 21282 * 1.02  # optimum 21282 (TSPLIB)
+
+
+def test_kopt_mcts__leaves_the_callers_heatmap_unchanged():
+    inst = tsp(30, 5)
+    h = np.random.default_rng(1).random((30, 30))
+    before = h.copy()
+    KOptMCTS(time_limit=None, max_samples=5000, heatmap=h).solve(inst)
+    np.testing.assert_array_equal(h, before)

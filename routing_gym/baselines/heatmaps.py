@@ -13,12 +13,13 @@ from typing import Any, Callable
 
 import numpy as np
 
-from routing_gym.envs.distances import euclidean
 from routing_gym.envs.tsp.types import TSPInstance
 from routing_gym.errors import SolverError
 
 #: heatmap(instance) -> (n, n) array
 HeatmapFn = Callable[[TSPInstance], np.ndarray]
+
+_BLOCK = 256
 
 
 def default_tau(num_nodes: int) -> float:
@@ -45,12 +46,15 @@ def softdist_heatmap(instance: TSPInstance, tau: float | None = None) -> np.ndar
     tau = default_tau(n) if tau is None else float(tau)
     if not np.isfinite(tau) or tau <= 0:
         raise SolverError(f"softdist_heatmap: tau must be > 0, got {tau!r}")
-    d = euclidean(np.asarray(instance.obs_coords, dtype=np.float64))
-    logits = -d / tau
-    np.fill_diagonal(logits, -np.inf)
-    logits -= logits.max(axis=1, keepdims=True)  # stable softmax
-    h = np.exp(logits)
-    h /= h.sum(axis=1, keepdims=True)
+    c = np.asarray(instance.obs_coords, dtype=np.float64)
+    h = np.empty((n, n))
+    for lo in range(0, n, _BLOCK):  # row blocks: no n-by-n temporaries beyond the result
+        rows = np.arange(lo, min(lo + _BLOCK, n))
+        logits = -np.sqrt(((c[rows, None, :] - c[None, :, :]) ** 2).sum(-1)) / tau
+        logits[np.arange(len(rows)), rows] = -np.inf
+        logits -= logits.max(axis=1, keepdims=True)  # stable softmax
+        e = np.exp(logits)
+        h[rows] = e / e.sum(axis=1, keepdims=True)
     return h
 
 
@@ -72,7 +76,7 @@ HEATMAPS: dict[str, HeatmapFn] = {"softdist": softdist_heatmap, "zero": zero_hea
 
 
 def resolve_heatmap(heatmap: Any, instance: TSPInstance, tau: float | None = None) -> np.ndarray:
-    """The ``(n, n)`` heatmap array named or given by ``heatmap`` for ``instance``.
+    """The ``(n, n)`` heatmap array named or given by ``heatmap`` for ``instance`` (a new array).
 
     :param heatmap: ``"softdist"``, ``"zero"``, ``"uniform"``, an ``(n, n)`` array, or a
         callable ``heatmap(instance) -> array``.
@@ -89,7 +93,8 @@ def resolve_heatmap(heatmap: Any, instance: TSPInstance, tau: float | None = Non
     else:
         h = heatmap
     try:
-        h = np.asarray(h, dtype=np.float64)
+        # the caller's array is copied: the search may change the result in place
+        h = np.asarray(h, dtype=np.float64) if isinstance(heatmap, str) else np.array(h, dtype=np.float64)
     except (TypeError, ValueError):
         raise SolverError(f"heatmap: expected an array of numbers, got {type(h).__name__}") from None
     if h.shape != (n, n):

@@ -41,7 +41,7 @@ import numpy as np
 from numba import njit
 
 from routing_gym.baselines.base import Solver, register_solver
-from routing_gym.baselines.heatmaps import resolve_heatmap
+from routing_gym.baselines.heatmaps import HEATMAPS, resolve_heatmap
 from routing_gym.envs.tsp.types import TSPInstance
 from routing_gym.errors import SolverError
 
@@ -458,14 +458,21 @@ def _double_bridge(tour: np.ndarray, pos: np.ndarray, rng: np.ndarray, max_seg: 
     return 6
 
 
+_BLOCK = 256
+
+
 def _nearest(d: np.ndarray, k: int) -> np.ndarray:
-    """``(n, k)`` nearest other cities of each city, nearest first."""
+    """``(n, k)`` nearest other cities of each city, nearest first (by row blocks, to bound memory)."""
     n = d.shape[0]
-    dd = np.array(d, dtype=np.float64)
-    np.fill_diagonal(dd, np.inf)
-    idx = np.argpartition(dd, k - 1, axis=1)[:, :k] if k < n - 1 else np.argsort(dd, axis=1)[:, :k]
-    rows = np.arange(n)[:, None]
-    return np.take_along_axis(idx, np.argsort(dd[rows, idx], axis=1, kind="stable"), axis=1).astype(np.int64)
+    out = np.empty((n, k), dtype=np.int64)
+    for lo in range(0, n, _BLOCK):
+        rows = np.arange(lo, min(lo + _BLOCK, n))
+        dd = np.array(d[rows], dtype=np.float64)
+        dd[np.arange(len(rows)), rows] = np.inf
+        idx = np.argpartition(dd, k - 1, axis=1)[:, :k] if k < n - 1 else np.argsort(dd, axis=1)[:, :k]
+        part = np.take_along_axis(dd, idx, axis=1)
+        out[rows] = np.take_along_axis(idx, np.argsort(part, axis=1, kind="stable"), axis=1)
+    return out
 
 
 def candidate_set(heatmap: np.ndarray, distances: np.ndarray, k: int) -> np.ndarray:
@@ -474,19 +481,18 @@ def candidate_set(heatmap: np.ndarray, distances: np.ndarray, k: int) -> np.ndar
     With a flat heatmap (all zero, uniform) this is the ``k`` nearest neighbours.
     """
     n = heatmap.shape[0]
-    h = np.array(heatmap, dtype=np.float64)
-    np.fill_diagonal(h, -np.inf)
-    kth = -np.partition(-h, k - 1, axis=1)[:, k - 1]  # k-th largest score per row
     out = np.empty((n, k), dtype=np.int64)
     for i in range(n):
-        above = np.flatnonzero(h[i] > kth[i])
-        tied = np.flatnonzero(h[i] == kth[i])
+        h = np.array(heatmap[i], dtype=np.float64)
+        h[i] = -np.inf
+        kth = -np.partition(-h, k - 1)[k - 1]  # the k-th largest score
+        above = np.flatnonzero(h > kth)
+        tied = np.flatnonzero(h == kth)
         need = k - len(above)
-        if len(tied) > need:
-            dt = distances[i, tied]
-            tied = tied[np.argpartition(dt, need - 1)[:need]] if need < len(tied) else tied
+        if need < len(tied):
+            tied = tied[np.argpartition(distances[i, tied], need - 1)[:need]]
         row = np.concatenate([above, tied[:need]])
-        out[i] = row[np.lexsort((distances[i, row], -h[i, row]))]
+        out[i] = row[np.lexsort((distances[i, row], -h[row]))]
     return out
 
 
@@ -541,8 +547,9 @@ class KOptMCTS(Solver):
             raise SolverError(f"kopt-mcts: restart must be one of {RESTARTS}, got {restart!r}")
         if self.time_limit is None and self.max_samples is None:
             raise SolverError("kopt-mcts: give time_limit or max_samples (both are None)")
-        if isinstance(heatmap, str):
-            resolve_heatmap(heatmap, TSPInstance(np.zeros((2, 2))), tau)  # fail on an unknown name now
+        if isinstance(heatmap, str) and heatmap not in HEATMAPS:
+            raise SolverError(f"kopt-mcts: heatmap: unknown name {heatmap!r}; expected one of {sorted(HEATMAPS)}, "
+                              "an (n, n) array or a callable")
         self.heatmap = heatmap
         self.alpha, self.beta, self.tau = float(alpha), float(beta), tau
         self.accept, self.restart = accept, restart
@@ -565,10 +572,10 @@ class KOptMCTS(Solver):
             self.last_stats = {"initial": _tour_length(d, np.arange(n)), "final": _tour_length(d, np.arange(n))}
             return list(range(n))
         h = resolve_heatmap(self.heatmap, instance, self.tau)
-        h = 0.5 * (h + h.T)
+        h += h.T  # symmetrise (in place; the factor 1/2 is applied to W below)
         k = min(self.candidates, n - 1)
         cand = candidate_set(h, d, k)
-        w = 100.0 * np.take_along_axis(h, cand, axis=1)
+        w = 50.0 * np.take_along_axis(h, cand, axis=1)  # W = 100 * (h + h^T) / 2
         q = np.zeros((n, k))
         total = np.zeros(1)
         nbr = _nearest(d, min(LOCAL_NEIGHBOURS, n - 1))

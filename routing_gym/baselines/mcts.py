@@ -211,7 +211,6 @@ class MCTSPlanner:
         self.simulations = 0
         self._gmin = np.inf
         self._gmax = -np.inf
-        self._root: _Node | None = None
 
     # --- kernel helpers ---------------------------------------------------
     def _step(self, action: int) -> float:
@@ -398,8 +397,8 @@ class MCTSPlanner:
         of the best episode found so far); forced moves (one valid action) take no
         budget; the tree below each committed action is kept. The answer is the best
         complete episode any simulation found, which is never worse than the first
-        rollout from the start, i.e. the rollout policy alone. The environment ends
-        in the committed episode's final state.
+        rollout from the start, i.e. the rollout policy alone. The environment is
+        left somewhere in the episode: reset it (or restore a snapshot) to reuse it.
 
         :param simulations: total simulations for the episode, or ``None``.
         :param time_limit: total seconds for the episode, or ``None`` (one of the two is required).
