@@ -391,13 +391,14 @@ def _k(neighbours: Any, n: int) -> int:
 
 
 def tsp_local_search(instance: TSPInstance, tour: Any, neighbours: Any = 16, two_opt: bool = True,
-                     or_opt: bool = True) -> list[int]:
+                     or_opt: bool = True, verify: bool = False) -> list[int]:
     """Improve ``tour`` to a local optimum of 2-opt and/or Or-opt.
 
     :param neighbours: candidate list length (``"all"``: every node; then the
         result is a true 2-opt local optimum with symmetric costs).
     :param two_opt: use 2-opt moves (symmetric instances only; ignored otherwise).
     :param or_opt: use Or-opt moves (segments of 1 to 3 nodes).
+    :param verify: check every move's predicted cost change against a recomputation (slow; for tests).
     :returns: the improved tour, never longer than ``tour``.
     """
     d = instance.distances
@@ -408,7 +409,7 @@ def tsp_local_search(instance: TSPInstance, tour: Any, neighbours: Any = 16, two
     if n <= 3:
         return t.tolist()
     nb = ls_mod.neighbour_lists(d, _k(neighbours, n))
-    ls_mod.tsp_local_search_kernel(t, d, nb, two_opt, or_opt, ls_mod.is_symmetric(d), ls_mod.improvement_eps(d))
+    ls_mod.tsp_local_search_kernel(t, d, nb, two_opt, or_opt, ls_mod.is_symmetric(d), ls_mod.improvement_eps(d), verify)
     return t.tolist()
 
 
@@ -419,10 +420,11 @@ def _cvrp_arrays(instance: CVRPInstance) -> tuple[np.ndarray, np.ndarray, bool]:
     return d, np.asarray(instance.demands, dtype=np.int64), ls_mod.is_symmetric(d)
 
 
-def cvrp_local_search(instance: CVRPInstance, routes: Any, neighbours: Any = 20) -> list[list[int]]:
+def cvrp_local_search(instance: CVRPInstance, routes: Any, neighbours: Any = 20, verify: bool = False) -> list[list[int]]:
     """Improve feasible ``routes`` to a local optimum of relocate / swap / 2-opt* / 2-opt.
 
     :param neighbours: candidate customers per customer (``"all"``: every one).
+    :param verify: check every move's predicted cost change and the capacities (slow; for tests).
     :returns: the improved routes (no empty ones), never longer in total than ``routes``.
     """
     from routing_gym.envs import evaluate
@@ -435,7 +437,7 @@ def cvrp_local_search(instance: CVRPInstance, routes: Any, neighbours: Any = 20)
     st = ls_mod.cvrp_make_state(routes, n, ls_mod.cvrp_route_width(dem, instance.capacity))
     ls_mod.cvrp_refresh_all(st, d, dem)
     nb = ls_mod.neighbour_lists(d, _k(neighbours, n), exclude_depot=True)
-    ls_mod.cvrp_local_search_kernel(st, d, dem, instance.capacity, nb, sym, ls_mod.improvement_eps(d))
+    ls_mod.cvrp_local_search_kernel(st, d, dem, instance.capacity, nb, sym, ls_mod.improvement_eps(d), verify)
     return ls_mod.cvrp_state_routes(st)
 
 

@@ -11,7 +11,8 @@ TSP
     ``k`` nearest-neighbour candidate lists (don't-look bits). With symmetric
     costs the 2-opt search is pruned by the classic gain criterion
     ``d(a, succ a) > d(a, c)``, which loses no improving move when the candidate
-    lists are complete. Asymmetric matrices disable every move that reverses a
+    lists are complete; the Or-opt search is complete except inside ILS (see
+    ``_tsp_try_oropt``). Asymmetric matrices disable every move that reverses a
     path (its cost would change), leaving Or-opt without reversal.
 
 CVRP
@@ -233,8 +234,8 @@ def _pop(queue: np.ndarray, inq: np.ndarray, qinfo: np.ndarray) -> int:
 
 @njit(cache=True)
 def _tsp_try_2opt(a: int, tour: np.ndarray, pos: np.ndarray, dist: np.ndarray, neigh: np.ndarray,
-                  eps: float, queue: np.ndarray, inq: np.ndarray, qinfo: np.ndarray) -> bool:
-    """First improving 2-opt move with new edge ``(a, c)``, ``c`` a candidate of ``a`` (symmetric costs)."""
+                  eps: float, queue: np.ndarray, inq: np.ndarray, qinfo: np.ndarray) -> float:
+    """Apply the first improving 2-opt move with new edge ``(a, c)``, ``c`` a candidate of ``a`` (symmetric costs); returns its cost change (0: none)."""
     n = tour.shape[0]
     for direction in range(2):
         b = tour[(pos[a] + 1) % n] if direction == 0 else tour[(pos[a] - 1) % n]
@@ -258,14 +259,22 @@ def _tsp_try_2opt(a: int, tour: np.ndarray, pos: np.ndarray, dist: np.ndarray, n
                 _push(b, queue, inq, qinfo)
                 _push(c, queue, inq, qinfo)
                 _push(d, queue, inq, qinfo)
-                return True
-    return False
+                return delta
+    return 0.0
 
 
 @njit(cache=True)
 def _tsp_try_oropt(a: int, tour: np.ndarray, pos: np.ndarray, dist: np.ndarray, neigh: np.ndarray, symmetric: bool,
-                   eps: float, queue: np.ndarray, inq: np.ndarray, qinfo: np.ndarray) -> bool:
-    """First improving move of a segment of 1..3 nodes starting at ``a`` next to one of its candidates."""
+                   eps: float, queue: np.ndarray, inq: np.ndarray, qinfo: np.ndarray, prune: bool) -> float:
+    """Apply the first improving move of the segment of 1..3 nodes starting at ``a`` next to one of its
+    candidates; returns its cost change (0: none).
+
+    ``prune`` skips segments whose removal saves nothing and stops scanning a
+    candidate list once the new edge alone costs more than the removal saves. Both
+    are heuristic (a segment of 2-3 nodes can gain from a long-range insertion), so
+    the complete search (``prune=False``) is used for the local optima the module
+    promises, and the pruned one inside ILS, where it makes rounds about twice as fast.
+    """
     n = tour.shape[0]
     for seg_len in range(1, 4):
         if n < seg_len + 3:
@@ -275,14 +284,14 @@ def _tsp_try_oropt(a: int, tour: np.ndarray, pos: np.ndarray, dist: np.ndarray, 
         p = tour[(pa - 1) % n]
         nx = tour[(pa + seg_len) % n]
         gain = dist[p, a] + dist[e, nx] - dist[p, nx]
-        if gain <= eps:
+        if prune and gain <= eps:
             continue
         for end in range(2 if symmetric else 1):
             # end 0: a is placed next to candidate c; end 1: e is.
             z = a if end == 0 else e
             for k in range(neigh.shape[1]):
                 c = neigh[z, k]
-                if dist[c, z] >= gain and dist[z, c] >= gain:
+                if prune and dist[c, z] >= gain and dist[z, c] >= gain:
                     break
                 if (pos[c] - pa) % n < seg_len:
                     continue  # c inside the segment
@@ -312,29 +321,41 @@ def _tsp_try_oropt(a: int, tour: np.ndarray, pos: np.ndarray, dist: np.ndarray, 
                         _push(nx, queue, inq, qinfo)
                         _push(x, queue, inq, qinfo)
                         _push(y, queue, inq, qinfo)
-                        return True
-    return False
+                        return add - gain
+    return 0.0
 
 
 @njit(cache=True)
 def _tsp_ls_queue(tour: np.ndarray, pos: np.ndarray, dist: np.ndarray, neigh: np.ndarray, use_2opt: bool,
                   use_oropt: bool, symmetric: bool, eps: float, queue: np.ndarray, inq: np.ndarray,
-                  qinfo: np.ndarray) -> int:
-    """Process the work queue until empty; returns the number of moves applied."""
+                  qinfo: np.ndarray, prune: bool, verify: bool) -> int:
+    """Process the work queue until empty; returns the number of moves applied.
+
+    ``verify`` recomputes the tour cost after every move and raises if it did not
+    change by the move's predicted amount (a test hook; O(n) per move).
+    """
     moves = 0
+    cost = tour_cost(tour, dist) if verify else 0.0
     while qinfo[1] > 0:
         a = _pop(queue, inq, qinfo)
-        if use_2opt and symmetric and _tsp_try_2opt(a, tour, pos, dist, neigh, eps, queue, inq, qinfo):
+        delta = 0.0
+        if use_2opt and symmetric:
+            delta = _tsp_try_2opt(a, tour, pos, dist, neigh, eps, queue, inq, qinfo)
+        if delta == 0.0 and use_oropt:
+            delta = _tsp_try_oropt(a, tour, pos, dist, neigh, symmetric, eps, queue, inq, qinfo, prune)
+        if delta < 0.0:
             moves += 1
-            continue
-        if use_oropt and _tsp_try_oropt(a, tour, pos, dist, neigh, symmetric, eps, queue, inq, qinfo):
-            moves += 1
+            if verify:
+                new = tour_cost(tour, dist)
+                if abs(new - (cost + delta)) > 1e-7 * max(1.0, abs(new)):
+                    raise AssertionError("TSP local search: a move changed the cost by other than its predicted delta")
+                cost = new
     return moves
 
 
 @njit(cache=True)
 def tsp_local_search_kernel(tour: np.ndarray, dist: np.ndarray, neigh: np.ndarray, use_2opt: bool, use_oropt: bool,
-                            symmetric: bool, eps: float) -> int:
+                            symmetric: bool, eps: float, verify: bool = False) -> int:
     """Improve ``tour`` in place to a local optimum of the enabled moves over ``neigh``.
 
     Runs the work queue from all nodes, then repeats full passes until one
@@ -354,7 +375,8 @@ def tsp_local_search_kernel(tour: np.ndarray, dist: np.ndarray, neigh: np.ndarra
     while True:
         for i in range(n):
             _push(tour[i], queue, inq, qinfo)
-        moves = _tsp_ls_queue(tour, pos, dist, neigh, use_2opt, use_oropt, symmetric, eps, queue, inq, qinfo)
+        moves = _tsp_ls_queue(tour, pos, dist, neigh, use_2opt, use_oropt, symmetric, eps, queue, inq, qinfo, False,
+                              verify)
         total += moves
         if moves == 0:
             return total
@@ -400,7 +422,7 @@ def tsp_ils_kernel(cur: np.ndarray, best: np.ndarray, costs: np.ndarray, dist: n
             for i in range(n):
                 pos[trial[i]] = i
                 _push(trial[i], queue, inq, qinfo)
-        _tsp_ls_queue(trial, pos, dist, neigh, True, True, symmetric, eps, queue, inq, qinfo)
+        _tsp_ls_queue(trial, pos, dist, neigh, True, True, symmetric, eps, queue, inq, qinfo, True, False)
         c = tour_cost(trial, dist)
         if c <= costs[0] + eps:
             cur[:] = trial
@@ -692,13 +714,14 @@ def _cv_reverse(st: tuple, r: int, i: int, j: int, dist: np.ndarray, dem: np.nda
 
 @njit(cache=True)
 def _cv_try_moves(u: int, st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, neigh: np.ndarray, symmetric: bool,
-                  eps: float, buf: np.ndarray, queue: np.ndarray, inq: np.ndarray, qinfo: np.ndarray) -> bool:
-    """Apply the first improving move found around customer ``u``; returns whether one was applied.
+                  eps: float, buf: np.ndarray, queue: np.ndarray, inq: np.ndarray, qinfo: np.ndarray) -> float:
+    """Apply the first improving move found around customer ``u``; returns its cost change (0: none).
 
     For each candidate ``v`` of ``u`` (a near customer), in this order: relocate the
     segment of 1..3 customers starting at ``u`` next to ``v`` (reversed too, with
     symmetric costs); swap segments of 1..2 starting at ``u`` and at ``v`` or
     ``succ(v)`` (different routes); 2-opt* between the two routes; 2-opt inside one.
+    Then: the segment of 1..3 customers starting at ``u`` alone on a new route.
     """
     routes, lens, loads, cum, rof, pos = st[0], st[1], st[2], st[3], st[5], st[6]
     ru = rof[u]
@@ -744,7 +767,7 @@ def _cv_try_moves(u: int, st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int
                     if add - gain < -eps:
                         _cv_relocate(st, ru, pu, s, rv, t, rev == 1, buf, dist, dem)
                         _push6(pred_u, u, last, nx, x, y, queue, inq, qinfo)
-                        return True
+                        return add - gain
 
         if not same:
             # -- swap u[..a] with w[..b], w = v or succ(v)
@@ -775,7 +798,7 @@ def _cv_try_moves(u: int, st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int
                             _cv_swap(st, ru, pu, a, rv, pw, b, buf, dist, dem)
                             _push6(pred_u, u, lastu, nu, pred_w, w, queue, inq, qinfo)
                             _push6(lastw, nw, 0, 0, 0, 0, queue, inq, qinfo)
-                            return True
+                            return delta
 
             # -- 2-opt*: exchange route ends so that u and v become adjacent
             head_u = cum[ru, pu]  # load of ru[..pu]
@@ -799,7 +822,7 @@ def _cv_try_moves(u: int, st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int
                 if ok and delta < -eps:
                     _cv_two_opt_star(st, ru, pu, rv, pv, variant, buf, dist, dem)
                     _push6(pred_u, u, succ_u, pred_v, v, succ_v, queue, inq, qinfo)
-                    return True
+                    return delta
         elif symmetric:
             # -- intra-route 2-opt making u and v adjacent
             if pv > pu + 1:
@@ -807,41 +830,60 @@ def _cv_try_moves(u: int, st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int
                 if delta < -eps:
                     _cv_reverse(st, ru, pu + 1, pv, dist, dem)
                     _push6(u, succ_u, v, succ_v, 0, 0, queue, inq, qinfo)
-                    return True
+                    return delta
             elif pv < pu - 1:
                 delta = dist[pred_v, pred_u] + dist[v, u] - dist[pred_v, v] - dist[pred_u, u]
                 if delta < -eps:
                     _cv_reverse(st, ru, pv, pu - 1, dist, dem)
                     _push6(pred_v, v, pred_u, u, 0, 0, queue, inq, qinfo)
-                    return True
+                    return delta
 
-    # -- u alone on a route of its own
-    if lu > 1:
-        gain = dist[pred_u, u] + dist[u, succ_u] - dist[pred_u, succ_u]
-        if dist[0, u] + dist[u, 0] - gain < -eps:
+    # -- the segment u..last (1..3 customers, not the whole route) alone on a new route
+    for s in range(1, 4):
+        if pu + s > lu or s == lu:
+            break
+        last = routes[ru, pu + s - 1]
+        nx = _cv_node(routes, lens, ru, pu + s)
+        gain = dist[pred_u, u] + dist[last, nx] - dist[pred_u, nx]
+        if dist[0, u] + dist[last, 0] - gain < -eps:
             r = _cv_empty_route(st)
             if r >= 0:
-                _cv_relocate(st, ru, pu, 1, r, -1, False, buf, dist, dem)
-                _push6(pred_u, u, succ_u, 0, 0, 0, queue, inq, qinfo)
-                return True
-    return False
+                _cv_relocate(st, ru, pu, s, r, -1, False, buf, dist, dem)
+                _push6(pred_u, u, last, nx, 0, 0, queue, inq, qinfo)
+                return dist[0, u] + dist[last, 0] - gain
+    return 0.0
 
 
 @njit(cache=True)
 def _cv_ls_queue(st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, neigh: np.ndarray, symmetric: bool,
-                 eps: float, buf: np.ndarray, queue: np.ndarray, inq: np.ndarray, qinfo: np.ndarray) -> int:
+                 eps: float, buf: np.ndarray, queue: np.ndarray, inq: np.ndarray, qinfo: np.ndarray,
+                 verify: bool) -> int:
+    """Process the work queue until empty; returns the number of moves applied.
+
+    ``verify`` (a test hook) checks after every move that the total cost changed by
+    the predicted amount and that every route respects the capacity.
+    """
     moves = 0
+    cost = cvrp_total_cost(st) if verify else 0.0
     while qinfo[1] > 0:
         u = _pop(queue, inq, qinfo)
-        if _cv_try_moves(u, st, dist, dem, cap, neigh, symmetric, eps, buf, queue, inq, qinfo):
+        delta = _cv_try_moves(u, st, dist, dem, cap, neigh, symmetric, eps, buf, queue, inq, qinfo)
+        if delta < 0.0:
             _push(u, queue, inq, qinfo)
             moves += 1
+            if verify:
+                new = cvrp_total_cost(st)
+                if abs(new - (cost + delta)) > 1e-7 * max(1.0, abs(new)):
+                    raise AssertionError("CVRP local search: a move changed the cost by other than its predicted delta")
+                if st[2].max() > cap:
+                    raise AssertionError("CVRP local search: a move overloaded a route")
+                cost = new
     return moves
 
 
 @njit(cache=True)
 def cvrp_local_search_kernel(st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, neigh: np.ndarray,
-                             symmetric: bool, eps: float) -> int:
+                             symmetric: bool, eps: float, verify: bool = False) -> int:
     """Improve the routes of ``st`` in place to a local optimum of all moves over ``neigh``.
 
     Like the TSP kernel, repeats full passes until one applies no move.
@@ -857,7 +899,7 @@ def cvrp_local_search_kernel(st: tuple, dist: np.ndarray, dem: np.ndarray, cap: 
     while True:
         for c in range(1, n + 1):
             _push(c, queue, inq, qinfo)
-        moves = _cv_ls_queue(st, dist, dem, cap, neigh, symmetric, eps, buf, queue, inq, qinfo)
+        moves = _cv_ls_queue(st, dist, dem, cap, neigh, symmetric, eps, buf, queue, inq, qinfo, verify)
         _cv_clear_log(st)
         total += moves
         if moves == 0:
@@ -1041,7 +1083,7 @@ def cvrp_ils_kernel(st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, neig
         _cv_recreate(st, dist, dem, cap, rlist, m, removed, blink, rng, buf)
         for i in range(tinfo[0]):
             _cv_push_route(st, tlist[i], queue, inq, qinfo)
-        _cv_ls_queue(st, dist, dem, cap, neigh, symmetric, eps, buf, queue, inq, qinfo)
+        _cv_ls_queue(st, dist, dem, cap, neigh, symmetric, eps, buf, queue, inq, qinfo, False)
         c = cvrp_total_cost(st)
         if c <= costs[0] + threshold + eps:
             costs[0] = c
