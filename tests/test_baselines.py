@@ -218,6 +218,8 @@ def test_spec__parses_keys_and_types():
     assert parse_spec("savings:ls=false:lam=1.2") == ("savings", {"ls": False, "lam": 1.2})
     s = make_solver("ils:time_limit=0.5:seed=3:iterations=10")
     assert (s.time_limit, s.seed, s.iterations) == (0.5, 3, 10)
+    assert make_solver("ils:iterations=10").time_limit is None  # iterations alone: no clock involved
+    assert make_solver("ils").time_limit == 1.0
     assert make_solver("farthest:ls=false").ls is False
     assert make_solver("farthest").ls is True
     o = make_solver("ortools:time_limit=2:first_solution=savings:metaheuristic=tabu_search:scale=1000")
