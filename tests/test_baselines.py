@@ -532,3 +532,9 @@ def test_references__scale():
     assert reference_scale(d, False, 10.0) == 10.0
     with pytest.raises(SolverError):
         reference_scale(d, False, -1.0)
+
+
+def test_warm_up__runs_every_kernel():
+    from routing_gym.baselines.heuristics import warm_up
+
+    assert warm_up() > 0.0

@@ -354,16 +354,9 @@ def _tsp_ls_queue(tour: np.ndarray, pos: np.ndarray, dist: np.ndarray, neigh: np
 
 
 @njit(cache=True)
-def tsp_local_search_kernel(tour: np.ndarray, dist: np.ndarray, neigh: np.ndarray, use_2opt: bool, use_oropt: bool,
-                            symmetric: bool, eps: float, verify: bool = False) -> int:
-    """Improve ``tour`` in place to a local optimum of the enabled moves over ``neigh``.
-
-    Runs the work queue from all nodes, then repeats full passes until one
-    applies no move, so the result is a true local optimum with respect to the
-    candidate lists (don't-look bits alone do not guarantee that).
-
-    :returns: number of moves applied.
-    """
+def _tsp_ls_full(tour: np.ndarray, dist: np.ndarray, neigh: np.ndarray, use_2opt: bool, use_oropt: bool,
+                 symmetric: bool, eps: float, verify: bool) -> int:
+    """The work of :func:`tsp_local_search_kernel` (called through the engine)."""
     n = tour.shape[0]
     pos = np.empty(n, dtype=np.int64)
     for i in range(n):
@@ -383,16 +376,9 @@ def tsp_local_search_kernel(tour: np.ndarray, dist: np.ndarray, neigh: np.ndarra
 
 
 @njit(cache=True)
-def tsp_ils_kernel(cur: np.ndarray, best: np.ndarray, costs: np.ndarray, dist: np.ndarray, neigh: np.ndarray,
-                   symmetric: bool, eps: float, max_kick: int, iterations: int, rng: np.ndarray) -> int:
-    """Run ``iterations`` rounds of iterated local search (kick, local search, accept if not worse).
-
-    :param cur: current tour (a local optimum), updated in place.
-    :param best: best tour so far, updated in place.
-    :param costs: ``[cost(cur), cost(best)]``, updated in place.
-    :param max_kick: longest segment a double-bridge kick moves.
-    :returns: number of accepted kicks.
-    """
+def _tsp_ils(cur: np.ndarray, best: np.ndarray, costs: np.ndarray, dist: np.ndarray, neigh: np.ndarray,
+             symmetric: bool, eps: float, max_kick: int, iterations: int, rng: np.ndarray) -> int:
+    """The work of :func:`tsp_ils_kernel` (called through the engine)."""
     n = cur.shape[0]
     trial = cur.copy()
     pos = np.empty(n, dtype=np.int64)
@@ -436,6 +422,50 @@ def tsp_ils_kernel(cur: np.ndarray, best: np.ndarray, costs: np.ndarray, dist: n
             for i in range(n):
                 pos[trial[i]] = i
     return accepted
+
+
+# One compiled entry point per problem: numba re-optimises everything an entry point
+# links in, so two entry points sharing the local search would compile it twice.
+_NO_COSTS = np.zeros(2)
+_NO_RNG = np.ones(1, dtype=np.uint64)
+
+
+@njit(cache=True)
+def _tsp_engine(mode: int, tour: np.ndarray, best: np.ndarray, costs: np.ndarray, dist: np.ndarray,
+                neigh: np.ndarray, use_2opt: bool, use_oropt: bool, symmetric: bool, eps: float, max_kick: int,
+                iterations: int, rng: np.ndarray, verify: bool) -> int:
+    if mode == 0:
+        return _tsp_ls_full(tour, dist, neigh, use_2opt, use_oropt, symmetric, eps, verify)
+    return _tsp_ils(tour, best, costs, dist, neigh, symmetric, eps, max_kick, iterations, rng)
+
+
+def tsp_local_search_kernel(tour: np.ndarray, dist: np.ndarray, neigh: np.ndarray, use_2opt: bool, use_oropt: bool,
+                            symmetric: bool, eps: float, verify: bool = False) -> int:
+    """Improve ``tour`` (int64, in place) to a local optimum of the enabled moves over ``neigh``.
+
+    Runs the work queue from all nodes, then repeats full passes until one
+    applies no move, so the result is a true local optimum with respect to the
+    candidate lists (don't-look bits alone do not guarantee that).
+
+    :param verify: check every move's predicted cost change (a test hook, O(n) per move).
+    :returns: number of moves applied.
+    """
+    return _tsp_engine(0, tour, tour, _NO_COSTS, dist, neigh, use_2opt, use_oropt, symmetric, eps, 1, 0, _NO_RNG,
+                       verify)
+
+
+def tsp_ils_kernel(cur: np.ndarray, best: np.ndarray, costs: np.ndarray, dist: np.ndarray, neigh: np.ndarray,
+                   symmetric: bool, eps: float, max_kick: int, iterations: int, rng: np.ndarray) -> int:
+    """Run ``iterations`` rounds of iterated local search (kick, local search, accept if not worse).
+
+    :param cur: current tour (a local optimum), updated in place.
+    :param best: best tour so far, updated in place.
+    :param costs: ``[cost(cur), cost(best)]``, updated in place.
+    :param max_kick: longest segment a double-bridge kick moves.
+    :param rng: xorshift state from :func:`make_rng_state`, advanced in place.
+    :returns: number of accepted kicks.
+    """
+    return _tsp_engine(1, cur, best, costs, dist, neigh, True, True, symmetric, eps, max_kick, iterations, rng, False)
 
 
 # ---------------------------------------------------------------------------
@@ -882,14 +912,9 @@ def _cv_ls_queue(st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, neigh: 
 
 
 @njit(cache=True)
-def cvrp_local_search_kernel(st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, neigh: np.ndarray,
-                             symmetric: bool, eps: float, verify: bool = False) -> int:
-    """Improve the routes of ``st`` in place to a local optimum of all moves over ``neigh``.
-
-    Like the TSP kernel, repeats full passes until one applies no move.
-
-    :returns: number of moves applied.
-    """
+def _cvrp_ls_full(st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, neigh: np.ndarray,
+                  symmetric: bool, eps: float, verify: bool) -> int:
+    """The work of :func:`cvrp_local_search_kernel` (called through the engine)."""
     n = dem.shape[0] - 1
     queue = np.empty(n + 1, dtype=np.int64)
     inq = np.zeros(n + 1, dtype=np.bool_)
@@ -1055,18 +1080,10 @@ def cvrp_flatten(st: tuple, out: np.ndarray) -> int:
 
 
 @njit(cache=True)
-def cvrp_ils_kernel(st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, neigh: np.ndarray, neigh_big: np.ndarray,
-                    symmetric: bool, eps: float, iterations: int, threshold: float, ruin_avg: float, blink: float,
-                    rng: np.ndarray, costs: np.ndarray, best_flat: np.ndarray, best_len: np.ndarray) -> int:
-    """Run ``iterations`` rounds of ruin-and-recreate + local search on the current solution ``st``.
-
-    A round is accepted when its cost is at most ``costs[0] + threshold``; otherwise
-    the touched routes are restored from the undo log.
-
-    :param costs: ``[current cost, best cost]``, updated in place.
-    :param best_flat: the best solution so far, flattened by ``cvrp_flatten``; ``best_len[0]`` its length.
-    :returns: number of accepted rounds.
-    """
+def _cvrp_ils(st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, neigh: np.ndarray, neigh_big: np.ndarray,
+              symmetric: bool, eps: float, iterations: int, threshold: float, ruin_avg: float, blink: float,
+              rng: np.ndarray, costs: np.ndarray, best_flat: np.ndarray, best_len: np.ndarray) -> int:
+    """The work of :func:`cvrp_ils_kernel` (called through the engine)."""
     n = dem.shape[0] - 1
     queue = np.empty(n + 1, dtype=np.int64)
     inq = np.zeros(n + 1, dtype=np.bool_)
@@ -1095,3 +1112,50 @@ def cvrp_ils_kernel(st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, neig
         else:
             _cv_undo(st, dist, dem)
     return accepted
+
+
+_NO_FLAT = np.zeros(1, dtype=np.int64)
+
+
+@njit(cache=True)
+def _cvrp_engine(mode: int, st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, neigh: np.ndarray,
+                 neigh_big: np.ndarray, symmetric: bool, eps: float, iterations: int, threshold: float, ruin_avg: float,
+                 blink: float, rng: np.ndarray, costs: np.ndarray, best_flat: np.ndarray, best_len: np.ndarray,
+                 verify: bool) -> int:
+    if mode == 0:
+        return _cvrp_ls_full(st, dist, dem, cap, neigh, symmetric, eps, verify)
+    return _cvrp_ils(st, dist, dem, cap, neigh, neigh_big, symmetric, eps, iterations, threshold, ruin_avg, blink, rng,
+                     costs, best_flat, best_len)
+
+
+def cvrp_local_search_kernel(st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, neigh: np.ndarray,
+                             symmetric: bool, eps: float, verify: bool = False) -> int:
+    """Improve the routes of ``st`` in place to a local optimum of all moves over ``neigh``.
+
+    Like the TSP kernel, repeats full passes until one applies no move.
+
+    :param dist: distances with a zero diagonal; ``dem`` int64 demands (depot first).
+    :param verify: check every move's predicted cost change and the capacities (a test hook).
+    :returns: number of moves applied.
+    """
+    return _cvrp_engine(0, st, dist, dem, cap, neigh, neigh, symmetric, eps, 0, 0.0, 1.0, 0.0, _NO_RNG, _NO_COSTS,
+                        _NO_FLAT, _NO_FLAT, verify)
+
+
+def cvrp_ils_kernel(st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, neigh: np.ndarray, neigh_big: np.ndarray,
+                    symmetric: bool, eps: float, iterations: int, threshold: float, ruin_avg: float, blink: float,
+                    rng: np.ndarray, costs: np.ndarray, best_flat: np.ndarray, best_len: np.ndarray) -> int:
+    """Run ``iterations`` rounds of ruin-and-recreate + local search on the current solution ``st``.
+
+    A round is accepted when its cost is at most ``costs[0] + threshold``; otherwise
+    the touched routes are restored from the undo log.
+
+    :param neigh_big: longer candidate lists for the radial and string ruins.
+    :param ruin_avg: mean number of customers removed per round.
+    :param blink: probability of skipping an insertion position when recreating.
+    :param costs: ``[current cost, best cost]``, updated in place.
+    :param best_flat: the best solution so far, flattened by :func:`cvrp_flatten`; ``best_len[0]`` its length.
+    :returns: number of accepted rounds.
+    """
+    return _cvrp_engine(1, st, dist, dem, cap, neigh, neigh_big, symmetric, eps, iterations, threshold, ruin_avg, blink,
+                        rng, costs, best_flat, best_len, False)
