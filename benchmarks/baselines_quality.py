@@ -49,7 +49,7 @@ class Row:
         worst = f"{np.max(self.gaps):7.2f}%" if self.gaps else "      -"
         t = f"{np.mean(self.times):7.3f}" if self.times else "      -"
         fail = f"  failed {len(self.failures)}: {self.failures[0]}" if self.failures else ""
-        return f"| {self.benchmark:<22} | {self.solver:<28} | {gap} | {worst} | {t} | {len(self.gaps):3d} |{fail}"
+        return f"| {self.benchmark:<22} | {self.solver:<32} | {gap} | {worst} | {t} | {len(self.gaps):3d} |{fail}"
 
 
 def _solve(spec: str, inst: Any) -> tuple[float | None, float, str]:
@@ -108,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--tsp-time", "--time-limit", type=float, default=1.0, help="seconds per TSP instance (default 1)")
     p.add_argument("--cvrp-time", type=float, default=5.0, help="seconds per CVRP instance (default 5)")
     p.add_argument("--x-instances", type=int, default=3, help="CVRPLIB X instances, smallest first (0: skip)")
+    p.add_argument("--x-stride", type=int, default=1, help="take every k-th X instance by size (spread the sizes)")
     p.add_argument("--x-fraction", type=float, default=0.01, help="fraction of the 2.4*n s budget on X (default 0.01)")
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--skip", default="", help="comma list of benchmarks to skip: tsp,cvrp,x")
@@ -136,14 +137,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("CVRPLIB X: data folder not found (../shared/data or $ROUTING_GYM_DATA); skipped", file=sys.stderr)
         else:
             files = sorted((root / "cvrplib_x").glob("X-n*.vrp"), key=lambda f: int(f.name.split("-")[1][1:]))
-            for f in files[: args.x_instances]:
+            for f in files[:: max(1, args.x_stride)][: args.x_instances]:
                 inst = load_instance(f)
                 t = round(args.x_fraction * 2.4 * inst.num_customers, 3)
                 solvers = ["savings", f"ils:time_limit={t}", f"ortools:time_limit={t}", f"hgs:time_limit={t}"]
                 rows += run_benchmark(f"{inst.name} ({t:g} s)", [inst], solvers, None)
 
-    print(f"| {'benchmark':<22} | {'solver':<28} | mean gap | max gap | time s | ok  |")
-    print(f"|{'-' * 24}|{'-' * 30}|----------|---------|--------|-----|")
+    print(f"| {'benchmark':<22} | {'solver':<32} | mean gap | max gap | time s  | ok  |")
+    print(f"|{'-' * 24}|{'-' * 34}|----------|----------|---------|-----|")
     for r in rows:
         print(r.line())
     if args.json:

@@ -538,3 +538,16 @@ def test_warm_up__runs_every_kernel():
     from routing_gym.baselines.heuristics import warm_up
 
     assert warm_up() > 0.0
+
+
+def test_references__lkh_problem_text(rng):
+    from routing_gym.baselines.references import lkh_problem
+
+    inst = TSPGenerator(5)(rng)
+    text, s = lkh_problem(inst)
+    assert "EDGE_WEIGHT_TYPE : EUC_2D" in text and s == reference_scale(inst.distances, False, None)
+    assert 1e5 <= s * inst.distances.max() <= 1e6
+    d = rng.integers(1, 9, (4, 4)).astype(float)
+    np.fill_diagonal(d, 0)
+    text, s = lkh_problem(TSPInstance(d, edge_weight_type="EXPLICIT"))
+    assert s == 1.0 and ("TYPE : ATSP" in text) == (not np.array_equal(d, d.T))

@@ -97,31 +97,31 @@ def _shuffle(arr: np.ndarray, m: int, state: np.ndarray) -> None:
 # ---------------------------------------------------------------------------
 
 
-def neighbour_lists(dist: np.ndarray, k: int, exclude_depot: bool = False) -> np.ndarray:
+def neighbour_lists(dist: np.ndarray, k: int, exclude_depot: bool = False, block: int = 1024) -> np.ndarray:
     """The ``k`` nearest other nodes of every node, nearest first.
 
     :param dist: ``(n, n)`` distance matrix; rows are sorted by ``dist[i, :]``.
     :param k: candidates per node, clipped to the number of other nodes.
     :param exclude_depot: leave node 0 out of every list (CVRP: candidates are customers).
+    :param block: rows processed at a time (memory is ``O(block * n)``, not ``O(n^2)``).
     :returns: ``(n, k')`` int64 array.
     """
-    d = np.array(dist, dtype=np.float64, copy=True)
-    n = d.shape[0]
-    np.fill_diagonal(d, np.inf)
-    others = n - 1
-    if exclude_depot:
-        d[:, 0] = np.inf
-        others = n - 2
+    n = dist.shape[0]
+    others = n - 2 if exclude_depot else n - 1
     k = int(max(0, min(k, others)))
+    out = np.zeros((n, k), dtype=np.int64)
     if k == 0:
-        return np.zeros((n, 0), dtype=np.int64)
-    if k < n - 1:
-        part = np.argpartition(d, k - 1, axis=1)[:, :k]
-    else:
-        part = np.tile(np.arange(n), (n, 1))
-    order = np.argsort(np.take_along_axis(d, part, axis=1), axis=1, kind="stable")
-    out = np.take_along_axis(part, order, axis=1)[:, :k]
-    return np.ascontiguousarray(out, dtype=np.int64)
+        return out
+    for lo in range(0, n, block):
+        hi = min(n, lo + block)
+        d = np.array(dist[lo:hi], dtype=np.float64)
+        d[np.arange(hi - lo), np.arange(lo, hi)] = np.inf  # not its own neighbour
+        if exclude_depot:
+            d[:, 0] = np.inf
+        part = np.argpartition(d, k - 1, axis=1)[:, :k] if k < n - 1 else np.tile(np.arange(n), (hi - lo, 1))
+        order = np.argsort(np.take_along_axis(d, part, axis=1), axis=1, kind="stable")
+        out[lo:hi] = np.take_along_axis(part, order, axis=1)[:, :k]
+    return out
 
 
 def is_symmetric(dist: np.ndarray) -> bool:

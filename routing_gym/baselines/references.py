@@ -80,16 +80,18 @@ def lkh_problem(instance: TSPInstance, scale: float | None = None) -> tuple[str,
     """The TSPLIB text LKH reads for ``instance``, and the scale used.
 
     Coordinate instances go as coordinates (LKH computes the same integer
-    distances, no n^2 text): TSPLIB conventions as they are, float Euclidean
-    (``EUC``) as ``EUC_2D`` over coordinates times the scale (``nint(scale * d)``).
-    Everything else goes as a full integer matrix (``ATSP`` when asymmetric).
+    distances, no n^2 text): TSPLIB conventions as they are (unless a scale other
+    than 1 is asked for), float Euclidean (``EUC``) as ``EUC_2D`` over coordinates
+    times the scale (``nint(scale * d)``). Everything else goes as a full integer
+    matrix (``ATSP`` when asymmetric).
     """
     d = instance.distances
     n = instance.num_nodes
     s = reference_scale(d, instance.is_integer, scale)
     ewt = instance.edge_weight_type
     buf = io.StringIO()
-    if instance.coords is not None and scale is None and (ewt in _LKH_COORD_TYPES or ewt == "EUC"):
+    coords_as_is = ewt in _LKH_COORD_TYPES and s == 1.0  # LKH computes the file's own integer distances
+    if instance.coords is not None and (coords_as_is or ewt == "EUC"):
         kind = _LKH_COORD_TYPES.get(ewt, "EUC_2D")
         xy = np.asarray(instance.coords, dtype=np.float64) * (s if ewt == "EUC" else 1.0)
         buf.write(f"TYPE : TSP\nDIMENSION : {n}\nEDGE_WEIGHT_TYPE : {kind}\nNODE_COORD_SECTION\n")
