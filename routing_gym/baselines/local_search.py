@@ -932,7 +932,7 @@ def _cvrp_ls_full(st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, neigh:
 
 
 @njit(cache=True)
-def _cv_remove(st: tuple, c: int, removed: np.ndarray, nrem: int) -> int:
+def _cv_remove(c: int, removed: np.ndarray, nrem: int) -> int:
     """Mark customer ``c`` removed (routes are compacted later); returns the new count."""
     if removed[c]:
         return nrem
@@ -942,7 +942,7 @@ def _cv_remove(st: tuple, c: int, removed: np.ndarray, nrem: int) -> int:
 
 @njit(cache=True)
 def _cv_ruin(st: tuple, dist: np.ndarray, dem: np.ndarray, neigh_big: np.ndarray, ruin_avg: float, rng: np.ndarray,
-             removed: np.ndarray, rlist: np.ndarray, buf: np.ndarray) -> int:
+             removed: np.ndarray, rlist: np.ndarray) -> int:
     """Remove customers by one of three rules (radial, strings, random); returns how many, listed in ``rlist``."""
     routes, lens = st[0], st[1]
     rof, pos = st[5], st[6]
@@ -953,11 +953,11 @@ def _cv_ruin(st: tuple, dist: np.ndarray, dem: np.ndarray, neigh_big: np.ndarray
     kind = _rand_int(rng, 3)
     nrem = 0
     if kind == 0:  # radial: the seed and its nearest customers
-        nrem = _cv_remove(st, seed, removed, nrem)
+        nrem = _cv_remove(seed, removed, nrem)
         for k in range(kb):
             if nrem >= target:
                 break
-            nrem = _cv_remove(st, neigh_big[seed, k], removed, nrem)
+            nrem = _cv_remove(neigh_big[seed, k], removed, nrem)
     elif kind == 1:  # strings: a run of consecutive customers from each route met near the seed (SISR-like)
         max_str = max(1, int(ruin_avg))
         ruined = np.zeros(lens.shape[0], dtype=np.bool_)
@@ -973,10 +973,10 @@ def _cv_ruin(st: tuple, dist: np.ndarray, dem: np.ndarray, neigh_big: np.ndarray
             start = pos[c] - _rand_int(rng, length)
             start = max(0, min(start, lens[r] - length))
             for j in range(start, start + length):
-                nrem = _cv_remove(st, routes[r, j], removed, nrem)
+                nrem = _cv_remove(routes[r, j], removed, nrem)
     else:  # random
         while nrem < target:
-            nrem = _cv_remove(st, 1 + _rand_int(rng, n), removed, nrem)
+            nrem = _cv_remove(1 + _rand_int(rng, n), removed, nrem)
     # list and compact the affected routes
     m = 0
     for c in range(1, n + 1):
@@ -1001,7 +1001,7 @@ def _cv_ruin(st: tuple, dist: np.ndarray, dem: np.ndarray, neigh_big: np.ndarray
 
 @njit(cache=True)
 def _cv_recreate(st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, rlist: np.ndarray, m: int,
-                 removed: np.ndarray, blink: float, rng: np.ndarray, buf: np.ndarray) -> None:
+                 removed: np.ndarray, blink: float, rng: np.ndarray) -> None:
     """Insert the removed customers one by one at their cheapest feasible position.
 
     The order is random, by decreasing demand, or by decreasing / increasing distance
@@ -1055,6 +1055,7 @@ def _cv_recreate(st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, rlist: 
 
 @njit(cache=True)
 def cvrp_total_cost(st: tuple) -> float:
+    """Total length of the routes of ``st``."""
     lens, rcost = st[1], st[4]
     c = 0.0
     for r in range(lens.shape[0]):
@@ -1096,8 +1097,8 @@ def _cvrp_ils(st: tuple, dist: np.ndarray, dem: np.ndarray, cap: int, neigh: np.
     accepted = 0
     _cv_clear_log(st)
     for _ in range(iterations):
-        m = _cv_ruin(st, dist, dem, neigh_big, ruin_avg, rng, removed, rlist, buf)
-        _cv_recreate(st, dist, dem, cap, rlist, m, removed, blink, rng, buf)
+        m = _cv_ruin(st, dist, dem, neigh_big, ruin_avg, rng, removed, rlist)
+        _cv_recreate(st, dist, dem, cap, rlist, m, removed, blink, rng)
         for i in range(tinfo[0]):
             _cv_push_route(st, tlist[i], queue, inq, qinfo)
         _cv_ls_queue(st, dist, dem, cap, neigh, symmetric, eps, buf, queue, inq, qinfo, False)
