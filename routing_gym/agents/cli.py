@@ -17,7 +17,7 @@ import json
 from typing import Any, Sequence
 
 from routing_gym.agents.policies import POLICIES
-from routing_gym.agents.train import ALGOS
+from routing_gym.agents.train import ALGOS, VALIDATION_SEED
 
 
 def _value(text: str) -> Any:
@@ -57,9 +57,12 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of training instances and the algorithm")
     p.add_argument("--out", required=True, help="output folder (checkpoints, TensorBoard logs, summary.json)")
     p.add_argument("--eval-instances", type=int, default=64, help="validation instances (0: no evaluation)")
-    p.add_argument("--eval-seed", type=int, default=1234, help="seed of the validation instances")
+    p.add_argument("--eval-seed", type=int, default=VALIDATION_SEED,
+                   help=f"seed of the validation instances (default {VALIDATION_SEED}; keep test sets on other seeds)")
     p.add_argument("--reference", default="auto", help="reference solver spec for gaps, 'auto' or 'none'")
     p.add_argument("--init", default=None, help="start from this checkpoint folder")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch CPU threads (default: torch's choice; 1 is fastest on a busy machine)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
@@ -90,6 +93,7 @@ def add_imitate_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=float, default=None, help="seconds of cloning at most")
     p.add_argument("--eval-every", type=int, default=500, help="cloning steps between validations")
     p.add_argument("--finetune-timesteps", type=int, default=0, help="PPO env steps after cloning (default 0)")
+    p.add_argument("--cache-dir", default=None, help="folder caching labels.json / reference.json across runs (default --out)")
     p.set_defaults(func=cmd_imitate)
     return p
 
@@ -98,9 +102,20 @@ def _reference(text: str) -> str | None:
     return None if text.lower() in ("none", "null", "") else text
 
 
+def _threads(args: argparse.Namespace) -> None:
+    # A process-wide setting, so it belongs to the command line, not to the library functions.
+    if args.threads is not None:
+        import torch
+
+        if args.threads < 1:
+            raise SystemExit(f"routing-gym: --threads must be >= 1, got {args.threads}")
+        torch.set_num_threads(args.threads)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from routing_gym.agents.train import train
 
+    _threads(args)
     res = train(
         args.env, parse_kv(args.env_kwargs, "--env-kwargs"), policy=args.policy, algo=args.algo, timesteps=args.timesteps,
         n_envs=args.n_envs, seed=args.seed, out_dir=args.out, policy_kwargs=parse_kv(args.policy_kwargs, "--policy-kwargs"),
@@ -117,6 +132,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_imitate(args: argparse.Namespace) -> int:
     from routing_gym.agents.imitation import imitate
 
+    _threads(args)
     res = imitate(
         args.env, parse_kv(args.env_kwargs, "--env-kwargs"), policy=args.policy,
         policy_kwargs=parse_kv(args.policy_kwargs, "--policy-kwargs"), num_instances=args.instances, solver=args.solver,
@@ -124,7 +140,7 @@ def cmd_imitate(args: argparse.Namespace) -> int:
         finetune_timesteps=args.finetune_timesteps, algo=args.algo, n_envs=args.n_envs,
         algo_kwargs=parse_kv(args.algo_kwargs, "--algo-kwargs"), seed=args.seed, out_dir=args.out,
         eval_instances=args.eval_instances, eval_seed=args.eval_seed, eval_every=args.eval_every,
-        reference=_reference(args.reference), init=args.init, progress=not args.no_progress,
+        reference=_reference(args.reference), init=args.init, cache_dir=args.cache_dir, progress=not args.no_progress,
     )
     print(json.dumps({"checkpoint": str(res.path), "greedy_gap_pct": res.gaps, "mean_cost": res.costs,
                       "times_s": {k: round(v, 1) for k, v in res.times.items()}}, indent=2))

@@ -39,7 +39,7 @@ from routing_gym.agents.checkpoint import save_policy, spaces_for
 from routing_gym.agents.featurizers import square_symmetry_torch
 from routing_gym.agents.inference import env_id_for
 from routing_gym.agents.policies import RoutingPolicy, make_policy, obs_to_tensors
-from routing_gym.agents.train import evaluate_policy, reference_costs, resolve_reference, validation_set
+from routing_gym.agents.train import VALIDATION_SEED, evaluate_policy, reference_costs, resolve_reference, validation_set
 from routing_gym.errors import RoutingGymError, SolverError
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,11 @@ LABEL_CANDIDATES: dict[str, tuple[str, ...]] = {
     "TSPInstance": ("lkh", "ortools:time_limit=1"),
     "CVRPInstance": ("hgs:time_limit=1", "ortools:time_limit=1"),
 }
+
+
+#: PPO settings of fine-tuning a cloned policy: a small step size, so the first noisy
+#: advantage estimates do not undo what cloning learned
+FINETUNE_DEFAULTS: dict[str, Any] = {"learning_rate": 2e-5}
 
 
 # --- equivalent solutions (same cost, another action sequence) ---------------------------------
@@ -232,7 +237,8 @@ def behaviour_cloning(policy: RoutingPolicy, demos: Demonstrations | Callable[[i
         variants each epoch).
     :param steps: gradient steps (at most).
     :param batch_size: states per step.
-    :param lr: peak learning rate (linear warm-up, cosine decay to 10 %).
+    :param lr: peak learning rate (linear warm-up, cosine decay to 10 % over ``steps`` or
+        ``time_limit``, whichever ends first).
     :param value_coef: weight of the value head's MSE to the labelled return.
     :param augment: random unit-square symmetry per state.
     :param time_limit: stop after this many seconds.
@@ -251,7 +257,10 @@ def behaviour_cloning(policy: RoutingPolicy, demos: Demonstrations | Callable[[i
     def lr_at(step: int) -> float:
         if step < warm:
             return lr * (step + 1) / warm
+        # progress is by steps or by time, whichever runs out first, so a time-limited run still decays
         frac = (step - warm) / max(1, steps - warm)
+        if time_limit is not None:
+            frac = max(frac, (time.perf_counter() - t0) / time_limit)
         return lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
 
     hist = CloningLog()
@@ -425,10 +434,11 @@ def imitate(
     seed: int = 0,
     out_dir: str | Path = "runs/imitate",
     eval_instances: int = 100,
-    eval_seed: int = 1234,
+    eval_seed: int = VALIDATION_SEED,
     eval_every: int = 500,
     reference: str | None = "auto",
     init: Any = None,
+    cache_dir: str | Path | None = None,
     progress: bool = True,
 ) -> ImitationResult:
     """Label, replay, clone, and optionally fine-tune with PPO; measure the gap after each stage.
@@ -446,7 +456,8 @@ def imitate(
     :param finetune_timesteps: PPO steps after cloning (0: none).
     :param algo: ``"maskable-ppo"`` or ``"ppo"`` for fine-tuning.
     :param n_envs: parallel episodes of fine-tuning.
-    :param algo_kwargs: PPO arguments of fine-tuning.
+    :param algo_kwargs: PPO arguments of fine-tuning (over :data:`FINETUNE_DEFAULTS` and
+        :data:`~routing_gym.agents.train.PPO_DEFAULTS`).
     :param seed: seed of the training instances, batching and PPO.
     :param out_dir: receives ``labels.json``, ``reference.json``, the ``cloned/`` (and
         ``finetuned/``) checkpoints and ``summary.json``.
@@ -454,18 +465,21 @@ def imitate(
     :param eval_every: cloning steps between validations (the best weights are kept).
     :param reference: reference solver of the gaps (``"auto"``, a spec or ``None``).
     :param init: continue from this policy / checkpoint instead of a fresh network.
+    :param cache_dir: where ``labels.json`` and ``reference.json`` are cached (default ``out_dir``);
+        share it between runs on the same instances to label them once.
     :param progress: progress bars.
     """
     from routing_gym.agents.train import _load_init, train
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    cache = Path(cache_dir) if cache_dir is not None else out
     env_kwargs = dict(env_kwargs or {})
     times: dict[str, float] = {}
     t0 = time.perf_counter()
     train_set = training_instances(env_id, env_kwargs, num_instances, seed)
     spec = solver if not (solver is None or isinstance(solver, str)) else resolve_label_solver(train_set[0], solver)
-    sols, label_costs = label_instances(train_set, spec, out / "labels.json", progress=progress)
+    sols, label_costs = label_instances(train_set, spec, cache / "labels.json", progress=progress)
     keep = [i for i, s in enumerate(sols) if s is not None]
     if not keep:
         raise SolverError(f"the labelling solver {spec!r} solved none of the {len(train_set)} training instances")
@@ -473,7 +487,7 @@ def imitate(
 
     val = validation_set(env_id, env_kwargs, eval_instances, eval_seed) if eval_instances > 0 else []
     ref_spec = resolve_reference(val[0], reference) if val else None
-    ref = reference_costs(val, ref_spec, out / "reference.json", progress=progress) if ref_spec else None
+    ref = reference_costs(val, ref_spec, cache / "reference.json", progress=progress) if ref_spec else None
 
     def eval_fn(p: RoutingPolicy) -> tuple[float, float | None]:
         ev = evaluate_policy(p, val, ref)
@@ -522,7 +536,7 @@ def imitate(
     if finetune_timesteps > 0:
         t2 = time.perf_counter()
         res = train(env_id, env_kwargs, algo=algo, timesteps=finetune_timesteps, n_envs=n_envs, seed=seed,
-                    out_dir=out / "finetune", algo_kwargs=algo_kwargs, eval_instances=eval_instances, eval_seed=eval_seed,
+                    out_dir=out / "finetune", algo_kwargs={**FINETUNE_DEFAULTS, **(algo_kwargs or {})}, eval_instances=eval_instances, eval_seed=eval_seed,
                     reference=reference, init=net, progress_bar=progress)
         times["finetuning"] = time.perf_counter() - t2
         if res.history:
