@@ -42,15 +42,5 @@ def test_make_vec_env__seed_reproducible() -> None:
     assert np.array_equal(a["coords"], b["coords"]) and not np.array_equal(a["coords"], c["coords"])
 
 
-def test_maskable_ppo__trains_a_few_thousand_steps_on_tsp10() -> None:
-    from sb3_contrib import MaskablePPO
-
-    env = make_vec_env("routing_gym/TSP-v0", n_envs=8, seed=0, num_nodes=10)
-    model = MaskablePPO("MultiInputPolicy", env, n_steps=64, batch_size=128, n_epochs=2, seed=0, verbose=0)
-    model.learn(3000)
-    assert model.num_timesteps >= 3000
-    assert len(model.ep_info_buffer) == 100  # the buffer (maxlen 100) filled with finished episodes
-    assert all(ep["l"] == 9 for ep in model.ep_info_buffer)  # TSP10 episodes take 9 steps
-    obs = env.reset()
-    actions, _ = model.predict(obs, action_masks=np.stack(env.env_method("action_masks")), deterministic=True)
-    assert obs["action_mask"][np.arange(8), actions].all()  # masked actions are never chosen
+# The MaskablePPO smoke run on TSP10 through make_vec_env lives in tests/test_agents.py
+# (test_maskable_ppo__trains_tsp10_through_make_vec_env), with the pointer policy.

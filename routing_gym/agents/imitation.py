@@ -172,7 +172,7 @@ def _collect_chunk(instances: list[Any], solutions: list[Any], featurizer: Any, 
         obs, _ = venv.reset(options=options)
         static = {k: obs[k].copy() for k in featurizer.static_keys}
         dyn: dict[str, list[np.ndarray]] = {k: [] for k in obs if k not in featurizer.static_keys}
-        ep_l, act_l, rew_l, kept_l, t_l = [], [], [], [], []
+        ep_l, act_l, kept_l, t_l = [], [], [], []
         rewards = np.zeros((b, horizon))
         for t in range(horizon):
             active = np.flatnonzero(lengths > t)
@@ -473,13 +473,13 @@ def imitate(
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    cache = Path(cache_dir) if cache_dir is not None else out
+    cache_root = Path(cache_dir) if cache_dir is not None else out
     env_kwargs = dict(env_kwargs or {})
     times: dict[str, float] = {}
     t0 = time.perf_counter()
     train_set = training_instances(env_id, env_kwargs, num_instances, seed)
     spec = solver if not (solver is None or isinstance(solver, str)) else resolve_label_solver(train_set[0], solver)
-    sols, label_costs = label_instances(train_set, spec, cache / "labels.json", progress=progress)
+    sols, label_costs = label_instances(train_set, spec, cache_root / "labels.json", progress=progress)
     keep = [i for i, s in enumerate(sols) if s is not None]
     if not keep:
         raise SolverError(f"the labelling solver {spec!r} solved none of the {len(train_set)} training instances")
@@ -487,7 +487,7 @@ def imitate(
 
     val = validation_set(env_id, env_kwargs, eval_instances, eval_seed) if eval_instances > 0 else []
     ref_spec = resolve_reference(val[0], reference) if val else None
-    ref = reference_costs(val, ref_spec, cache / "reference.json", progress=progress) if ref_spec else None
+    ref = reference_costs(val, ref_spec, cache_root / "reference.json", progress=progress) if ref_spec else None
 
     def eval_fn(p: RoutingPolicy) -> tuple[float, float | None]:
         ev = evaluate_policy(p, val, ref)
@@ -506,14 +506,14 @@ def imitate(
     insts = [train_set[i] for i in keep]
     labels = [sols[i] for i in keep]
     data_rng = np.random.default_rng([seed, 1])
-    cache: dict[int, Demonstrations] = {}
+    current: dict[int, Demonstrations] = {}
 
     def demos(epoch: int) -> Demonstrations:
-        # A fresh equivalent solution per instance each epoch; keep two epochs' worth to bound memory.
-        if epoch not in cache:
-            cache.clear()
-            cache[epoch] = collect_demonstrations(insts, labels, featurizer=net.featurizer, rng=data_rng)
-        return cache[epoch]
+        # A fresh equivalent solution per instance each epoch; only the current epoch is kept in memory.
+        if epoch not in current:
+            current.clear()
+            current[epoch] = collect_demonstrations(insts, labels, featurizer=net.featurizer, rng=data_rng)
+        return current[epoch]
 
     t1 = time.perf_counter()
     hist = behaviour_cloning(net, demos, steps=steps, batch_size=batch_size, lr=lr, time_limit=time_limit, seed=seed,
@@ -536,20 +536,21 @@ def imitate(
     if finetune_timesteps > 0:
         t2 = time.perf_counter()
         res = train(env_id, env_kwargs, algo=algo, timesteps=finetune_timesteps, n_envs=n_envs, seed=seed,
-                    out_dir=out / "finetune", algo_kwargs={**FINETUNE_DEFAULTS, **(algo_kwargs or {})}, eval_instances=eval_instances, eval_seed=eval_seed,
-                    reference=reference, init=net, progress_bar=progress)
+                    out_dir=out / "finetune", algo_kwargs={**FINETUNE_DEFAULTS, **(algo_kwargs or {})},
+                    eval_instances=eval_instances, eval_seed=eval_seed, reference=reference, init=net, cache_dir=cache_root,
+                    progress_bar=progress)
         times["finetuning"] = time.perf_counter() - t2
+        summary.update(finetune_timesteps=finetune_timesteps, algo=algo, finetune_history=res.history)
         if res.history:
             best_ft = min(res.history, key=lambda e: e["mean_cost"])
             costs["finetuned"], gaps["finetuned"] = best_ft["mean_cost"], best_ft["gap"]
+        # Keep the fine-tuned weights only if they validate better than the cloned ones.
         if res.best_path is not None and costs.get("finetuned", np.inf) < costs.get("cloned", np.inf):
             from routing_gym.agents.checkpoint import load_policy
 
             net = load_policy(res.best_path)
             path = save_policy(net, out / "finetuned", env_id=env_id, env_kwargs=env_kwargs,
-                               training={**summary, "finetune_timesteps": finetune_timesteps, "algo": algo,
-                                         "gaps_pct": gaps, "times_s": {**times}})
-        summary.update(finetune_timesteps=finetune_timesteps, algo=algo, finetune_history=res.history)
+                               training={**summary, "gaps_pct": gaps, "times_s": {**times}})
     times["total"] = time.perf_counter() - t0
     summary.update(gaps_pct=gaps, mean_costs=costs, times_s=times, checkpoint=str(path))
     from routing_gym.agents.train import _jsonable

@@ -272,6 +272,7 @@ def train(
     eval_freq: int | None = None,
     reference: str | None = "auto",
     init: Any = None,
+    cache_dir: str | Path | None = None,
     progress_bar: bool = True,
     device: str = "cpu",
     verbose: int = 0,
@@ -296,6 +297,7 @@ def train(
     :param reference: solver spec for the gaps, ``"auto"`` (LKH / HGS / OR-Tools, the first
         registered), or ``None``.
     :param init: start from this policy, SB3 model or checkpoint (its architecture wins).
+    :param cache_dir: where ``reference.json`` is cached (default ``out_dir``).
     :param progress_bar: SB3's progress bar.
     :param device: torch device.
     :param verbose: SB3 verbosity.
@@ -336,17 +338,20 @@ def train(
     if eval_instances > 0:
         val = validation_set(env_id, env_kwargs, eval_instances, eval_seed)
         ref_spec = resolve_reference(val[0], reference)
-        ref = reference_costs(val, ref_spec, out / "reference.json", progress=progress_bar) if ref_spec else None
+        cache = Path(cache_dir) if cache_dir is not None else out
+        ref = reference_costs(val, ref_spec, cache / "reference.json", progress=progress_bar) if ref_spec else None
         summary.update(eval_instances=eval_instances, eval_seed=eval_seed, reference=ref_spec)
         callback = _make_eval_callback(
             instances=val, ref=ref, eval_freq=int(eval_freq or max(1, timesteps // 10)), out_dir=out,
             env_id=env_id, env_kwargs=env_kwargs, summary=summary,
         )
+    t_learn = time.perf_counter()
     model.learn(total_timesteps=int(timesteps), callback=callback, progress_bar=progress_bar,
                 tb_log_name=f"{algo}-{cls.__name__}")
+    learn_s = time.perf_counter() - t_learn  # PPO itself (evaluations included), without reference solving
     elapsed = time.perf_counter() - t0
     history = callback.history if callback is not None else []
-    summary.update(timesteps=int(model.num_timesteps), train_time_s=elapsed, history=history)
+    summary.update(timesteps=int(model.num_timesteps), train_time_s=elapsed, learn_time_s=learn_s, history=history)
     final = save_policy(model.policy, out / "final", env_id=env_id, env_kwargs=env_kwargs, training=summary)
     best = out / "best" if callback is not None and (out / "best").is_dir() else None
     (out / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2) + "\n")
