@@ -277,7 +277,8 @@ def test_tsp_solvers__feasible_and_replayable(n, rng):
 @pytest.mark.parametrize("n", [5, 20, 50])
 def test_cvrp_solvers__feasible_and_replayable(n, rng):
     inst = CVRPGenerator(n)(rng)
-    specs = CVRP_SPECS + (["hgs:time_limit=0.3"] if reference_available("hgs") else [])
+    # 1 s, not less: on a loaded 2-core CI machine PyVRP needs a moment to reach feasibility
+    specs = CVRP_SPECS + (["hgs:time_limit=1"] if reference_available("hgs") else [])
     costs = {spec: check_solution(inst, make_solver(spec)(inst)) for spec in specs}
     for name in ("nn", "savings", "sweep"):
         assert costs[name] <= costs[f"{name}:ls=false"] + 1e-9
