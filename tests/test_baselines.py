@@ -277,8 +277,9 @@ def test_tsp_solvers__feasible_and_replayable(n, rng):
 @pytest.mark.parametrize("n", [5, 20, 50])
 def test_cvrp_solvers__feasible_and_replayable(n, rng):
     inst = CVRPGenerator(n)(rng)
-    # 1 s, not less: on a loaded 2-core CI machine PyVRP needs a moment to reach feasibility
-    specs = CVRP_SPECS + (["hgs:time_limit=1"] if reference_available("hgs") else [])
+    # PyVRP's penalty manager sometimes never reaches feasibility on a 5-customer instance
+    # (PenaltyBoundWarning; seen in CI), so the reference is checked from 20 customers up.
+    specs = CVRP_SPECS + (["hgs:time_limit=1"] if reference_available("hgs") and n >= 20 else [])
     costs = {spec: check_solution(inst, make_solver(spec)(inst)) for spec in specs}
     for name in ("nn", "savings", "sweep"):
         assert costs[name] <= costs[f"{name}:ls=false"] + 1e-9
