@@ -18,20 +18,7 @@ from typing import Any, Sequence
 
 from routing_gym.agents.policies import POLICIES
 from routing_gym.agents.train import ALGOS, VALIDATION_SEED
-
-
-def _value(text: str) -> Any:
-    low = text.lower()
-    if low in ("true", "false"):
-        return low == "true"
-    if low in ("none", "null"):
-        return None
-    for conv in (int, float):
-        try:
-            return conv(text)
-        except ValueError:
-            pass
-    return text
+from routing_gym.baselines.base import _parse_value as _value
 
 
 def parse_kv(items: Sequence[str] | None, what: str = "argument") -> dict[str, Any]:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Mapping
 
+from abc import abstractmethod
 import numpy as np
 import torch
 from gymnasium import spaces
@@ -136,8 +137,9 @@ class RoutingPolicy(MaskableActorCriticPolicy):
             raise RoutingGymError(f"{type(self).__name__}: unknown keyword argument(s) {sorted(kwargs)}")
         return {}
 
-    def _build_encoder(self) -> nn.Module:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _build_encoder(self) -> nn.Module:
+        """The node encoder of this policy (the one thing a subclass must provide)."""
 
     def _build(self, lr_schedule: Schedule) -> None:
         d = self.arch["embed_dim"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -151,15 +151,10 @@ class RoutingEnv(gym.Env):
     def _render_text(self) -> str:
         return type(self).text(self.kernel, 0)
 
-    @staticmethod
-    def draw(ax: Any, kernel: Kernel, row: int, positions: np.ndarray) -> None:  # pragma: no cover - per problem
-        """Draw the state of ``kernel`` row ``row`` on matplotlib axes."""
-        raise NotImplementedError
-
-    @staticmethod
-    def text(kernel: Kernel, row: int) -> str:  # pragma: no cover - per problem
-        """The state of ``kernel`` row ``row`` as text."""
-        raise NotImplementedError
+    #: ``draw(ax, kernel, row, positions)``: draw kernel row ``row`` on matplotlib axes (set per problem)
+    draw: ClassVar[Callable[[Any, Kernel, int, np.ndarray], None]]
+    #: ``text(kernel, row) -> str``: kernel row ``row`` as text (set per problem)
+    text: ClassVar[Callable[[Kernel, int], str]]
 
 
 class RoutingVectorEnv(VectorEnv):
