@@ -12,6 +12,10 @@ with TSPLIB's integer rounding rules (Reinelt 1991, "TSPLIB 95", section 2):
 ``GEO``    geographical distance on the idealised sphere, truncated to an integer
 ``EXPLICIT`` matrix given in the file
 ========== =====================================================================
+
+Solomon VRPTW files are judged under the DIMACS convention ``"EUC_TRUNC1"``:
+Euclidean distance truncated to one decimal, ``floor(10 d) / 10`` (not integer);
+travel times equal these distances.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import numpy as np
 from routing_gym.errors import InstanceError
 
 #: Distance conventions computed from coordinates.
-COORD_TYPES = ("EUC", "EUC_2D", "CEIL_2D", "FLOOR_2D", "ATT", "GEO")
+COORD_TYPES = ("EUC", "EUC_2D", "CEIL_2D", "FLOOR_2D", "ATT", "GEO", "EUC_TRUNC1")
 #: All supported conventions.
 EDGE_WEIGHT_TYPES = COORD_TYPES + ("EXPLICIT",)
 #: Conventions whose distances are integers.
@@ -90,7 +94,14 @@ def distance_matrix(coords: np.ndarray, edge_weight_type: str = "EUC") -> np.nda
         return np.ceil(d)
     if edge_weight_type == "FLOOR_2D":
         return np.floor(d)
+    if edge_weight_type == "EUC_TRUNC1":
+        return truncate_one_decimal(d)
     return d
+
+
+def truncate_one_decimal(d: np.ndarray) -> np.ndarray:
+    """DIMACS VRPTW convention: distances truncated to one decimal, ``floor(10 d) / 10``."""
+    return np.floor(10.0 * d) / 10.0
 
 
 def mds_embedding(distances: np.ndarray) -> np.ndarray:

@@ -1,0 +1,1 @@
+"""cvrptw problem: capacitated vehicle routing with time windows."""
