@@ -1,0 +1,16 @@
+"""Solvers for CVRPTW (capacitated VRP with time windows), as plain functions.
+
+Each takes a :class:`~routing_gym.envs.cvrptw.types.CVRPTWInstance` and returns
+routes (lists of customer indices 1..n, depot implied at both ends) that
+:func:`~routing_gym.envs.cvrptw.types.evaluate_cvrptw` judges feasible; the
+objective is total distance, the number of routes is free.
+
+- :func:`~routing_gym.baselines.cvrptw.construction.insertion_routes`: Solomon's I1 insertion.
+- :func:`~routing_gym.baselines.cvrptw.local_search.solve_ils`: the suite's iterated local search
+  (ruin and recreate + relocate / swap / 2-opt* / 2-opt / Or-opt with O(1) time-window checks).
+- :func:`~routing_gym.baselines.cvrptw.ortools.solve_ortools`: OR-Tools routing with a time dimension.
+- :func:`~routing_gym.baselines.cvrptw.hgs.solve_hgs`: PyVRP's HGS (optional package ``pyvrp``).
+
+The modules are imported on use (``from routing_gym.baselines.cvrptw.ortools import solve_ortools``),
+so that importing this package loads neither OR-Tools nor numba.
+"""
