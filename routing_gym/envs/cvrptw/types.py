@@ -186,10 +186,10 @@ def _as_routes(solution: Any) -> list[np.ndarray] | None:
         return None
 
 
-def _route_violation(instance: CVRPTWInstance, k: int, route: np.ndarray) -> tuple[float, str | None]:
-    """Length of route ``k`` and its first time-window or capacity violation (or ``None``)."""
+def _route_violation(instance: CVRPTWInstance, k: int, route: np.ndarray, length: float) -> tuple[float, str | None]:
+    """``length`` plus the length of route ``k`` (added edge by edge, in the environment's order),
+    and the route's first time-window or capacity violation (or ``None``)."""
     d, ready, due, service = instance.distances, instance.ready, instance.due, instance.service
-    length = 0.0
     violation: str | None = None
     clock = float(ready[0])
     prev = 0
@@ -235,8 +235,7 @@ def evaluate_cvrptw(instance: CVRPTWInstance, solution: Sequence[Sequence[int]])
         if route.min() < 1 or route.max() > n:
             bad = int(route[(route < 1) | (route > n)][0])
             return Evaluation(float("nan"), False, f"route {k}: node {bad} is not a customer (1..{n})")
-        length, problem = _route_violation(instance, k, route)
-        cost += length
+        cost, problem = _route_violation(instance, k, route, cost)
         np.add.at(seen, route, 1)
         violation = violation or problem
     if violation is None and (seen[1:] > 1).any():
