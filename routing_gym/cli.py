@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import Any, Sequence
 
-from routing_gym.baselines.base import _parse_value
+from routing_gym.baselines.base import parse_value
 
 
 def parse_kwargs(items: Sequence[str] | None) -> dict[str, Any]:
@@ -22,7 +22,7 @@ def parse_kwargs(items: Sequence[str] | None) -> dict[str, Any]:
         if "=" not in item:
             raise SystemExit(f"routing-gym: expected key=value, got {item!r}")
         k, v = item.split("=", 1)
-        out[k.strip()] = _parse_value(v.strip())
+        out[k.strip()] = parse_value(v.strip())
     return out
 
 
@@ -93,10 +93,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_envs(args: argparse.Namespace) -> int:
-    from routing_gym.envs import ENVIRONMENTS
+    from routing_gym.registry import problems
 
-    for env_id, (entry, vector_entry) in ENVIRONMENTS.items():
-        print(f"{env_id:<28}{entry}  (vector: {vector_entry.split(':')[1]})")
+    for problem in problems().values():
+        for e in problem.envs:
+            space = type(problem.kernel_type(1, 2).action_space).__name__
+            formats = ", ".join(f.name for f in problem.formats) or "-"
+            print(f"{e.id:<28}{problem.title:<34}{space:<15}files: {formats}")
     return 0
 
 
@@ -105,7 +108,7 @@ def cmd_solvers(args: argparse.Namespace) -> int:
 
     for name in available_solvers():
         cls = _REGISTRY[name]
-        probs = ", ".join(p.__name__.removesuffix("Instance") for p in getattr(cls, "problems", ()))
+        probs = ", ".join(getattr(cls, "problems", ()))
         doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
         print(f"{name:<14}{probs:<14}{doc}")
     return 0

@@ -42,8 +42,7 @@ def plot_solutions(result: Any, index: int, path: str | Path) -> Path:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from routing_gym.envs import CVRPInstance
-    from routing_gym.envs.render import draw_routes, draw_tour
+    from routing_gym.registry import problem_of
 
     inst = result.instances[index]
     name = result.names[index]
@@ -52,7 +51,7 @@ def plot_solutions(result: Any, index: int, path: str | Path) -> Path:
     nrows = math.ceil(len(rows) / cols)
     fig = Figure(figsize=(3.2 * cols, 3.4 * nrows), dpi=100)
     FigureCanvasAgg(fig)
-    pos = inst.positions
+    viewer = problem_of(inst).viewer
     for k, r in enumerate(rows):
         ax = fig.add_subplot(nrows, cols, k + 1)
         title = f"{r.solver}\n" + (f"{r.cost:.5g} ({r.gap_pct:+.2f}%)" if r.feasible else r.status)
@@ -61,10 +60,8 @@ def plot_solutions(result: Any, index: int, path: str | Path) -> Path:
             ax.set_title(title, fontsize=8)
             ax.set_xticks([])
             ax.set_yticks([])
-        elif isinstance(inst, CVRPInstance):
-            draw_routes(ax, pos, r.solution, inst.demands, title=title)
         else:
-            draw_tour(ax, pos, list(r.solution), closed=True, title=title)
+            viewer.draw_solution(ax, inst, r.solution, title=title)
         ax.title.set_fontsize(8)
     fig.suptitle(name, fontsize=10)
     fig.tight_layout()

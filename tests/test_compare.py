@@ -20,7 +20,7 @@ from routing_gym.errors import SolverError
 class IdentityTour(Solver):
     """Visits the nodes in index order (test helper)."""
 
-    problems = (TSPInstance,)
+    problems = ("tsp",)
 
     def solve(self, instance: TSPInstance) -> list[int]:
         return list(range(instance.num_nodes))
@@ -30,7 +30,7 @@ class IdentityTour(Solver):
 class Broken(Solver):
     """Always raises (test helper)."""
 
-    problems = (TSPInstance, CVRPInstance)
+    problems = ("tsp", "cvrp")
 
     def solve(self, instance):
         raise RuntimeError("boom")
@@ -40,7 +40,7 @@ class Broken(Solver):
 class Repeats(Solver):
     """Returns an infeasible tour (test helper)."""
 
-    problems = (TSPInstance,)
+    problems = ("tsp",)
 
     def solve(self, instance):
         return [0] + [1] * (instance.num_nodes - 1)

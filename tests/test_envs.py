@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from routing_gym.envs import (
-    ENVIRONMENTS, CVRPGenerator, CVRPInstance, InvalidActionError, TSPGenerator, TSPInstance, evaluate,
+    env_ids, CVRPGenerator, CVRPInstance, InvalidActionError, TSPGenerator, TSPInstance, evaluate,
 )
 
-IDS = sorted(ENVIRONMENTS)
+IDS = sorted(env_ids())
 
 
 def random_episode(env: gym.Env, rng: np.random.Generator, **reset_kwargs) -> tuple[float, dict, list[int]]:

@@ -13,7 +13,8 @@ import pytest
 from routing_gym.baselines import make_solver
 from routing_gym.baselines.heatmaps import default_tau, resolve_heatmap, softdist_heatmap, uniform_heatmap, zero_heatmap
 from routing_gym.baselines.kopt_mcts import KOptMCTS, candidate_set
-from routing_gym.baselines.mcts import MCTS, MCTSPlanner, env_id_for, replay
+from routing_gym.baselines.mcts import MCTS, MCTSPlanner, replay
+from routing_gym.registry import UnknownProblemError, env_id_for
 from routing_gym.envs import CVRPGenerator, CVRPInstance, TSPGenerator, TSPInstance, evaluate, load_instance
 from routing_gym.errors import SolverError
 
@@ -201,7 +202,7 @@ def test_mcts_planner__rejects_a_finished_episode_and_batched_envs():
 def test_env_id_for__finds_the_registered_environment():
     assert env_id_for(tsp(5, 0)) == TSP
     assert env_id_for(cvrp(5, 0)) == CVRP
-    with pytest.raises(SolverError, match="no routing-gym environment"):
+    with pytest.raises(UnknownProblemError, match="no routing-gym problem takes a str"):
         env_id_for("not an instance")
 
 

@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 from routing_gym.agents.policies import POLICIES
 from routing_gym.agents.train import ALGOS, VALIDATION_SEED
-from routing_gym.baselines.base import _parse_value as _value
+from routing_gym.baselines.base import parse_value as _value
 
 
 def parse_kv(items: Sequence[str] | None, what: str = "argument") -> dict[str, Any]:

@@ -37,49 +37,23 @@ import torch.nn.functional as F
 
 from routing_gym.agents.checkpoint import save_policy, spaces_for
 from routing_gym.agents.featurizers import square_symmetry_torch
-from routing_gym.agents.inference import env_id_for
+from routing_gym.registry import env_id_for
 from routing_gym.agents.policies import RoutingPolicy, make_policy, obs_to_tensors
 from routing_gym.agents.train import VALIDATION_SEED, evaluate_policy, reference_costs, resolve_reference, validation_set
 from routing_gym.errors import RoutingGymError, SolverError
 
 log = logging.getLogger(__name__)
 
-#: default labelling solvers, tried in order (the first registered wins)
-LABEL_CANDIDATES: dict[str, tuple[str, ...]] = {
-    "TSPInstance": ("lkh", "ortools:time_limit=1"),
-    "CVRPInstance": ("hgs:time_limit=1", "ortools:time_limit=1"),
-}
-
-
 #: PPO settings of fine-tuning a cloned policy: a small step size, so the first noisy
 #: advantage estimates do not undo what cloning learned
 FINETUNE_DEFAULTS: dict[str, Any] = {"learning_rate": 2e-5}
 
 
-# --- equivalent solutions (same cost, another action sequence) ---------------------------------
-def _tsp_variant(solution: Sequence[int], rng: np.random.Generator) -> list[int]:
-    tour = [int(x) for x in solution]
-    k = int(rng.integers(len(tour)))
-    tour = tour[k:] + tour[:k]
-    return tour[::-1] if rng.random() < 0.5 else tour  # reversed: same cycle, other start direction
-
-
-def _cvrp_variant(solution: Sequence[Sequence[int]], rng: np.random.Generator) -> list[list[int]]:
-    routes = [[int(x) for x in r] for r in solution if len(r)]
-    routes = [routes[i] for i in rng.permutation(len(routes))]
-    return [r[::-1] if rng.random() < 0.5 else r for r in routes]
-
-
-#: instance type name -> a random solution of the same cost
-SOLUTION_VARIANTS: dict[str, Callable[[Any, np.random.Generator], Any]] = {
-    "TSPInstance": _tsp_variant,
-    "CVRPInstance": _cvrp_variant,
-}
-
-
 def solution_variant(instance: Any, solution: Any, rng: np.random.Generator) -> Any:
     """A random solution with the same cost as ``solution`` (itself where no symmetry is known)."""
-    fn = SOLUTION_VARIANTS.get(type(instance).__name__)
+    from routing_gym.registry import problem_of
+
+    fn = problem_of(instance).solution_variant
     return solution if fn is None else fn(solution, rng)
 
 
@@ -339,13 +313,16 @@ def resolve_label_solver(instance: Any, solver: str | None) -> str:
 
     if solver is not None:
         return solver
+    from routing_gym.registry import problem_of
+
     names = set(available_solvers())
-    for spec in LABEL_CANDIDATES.get(type(instance).__name__, ()):
+    candidates = problem_of(instance).label_solvers
+    for spec in candidates:
         if spec.split(":")[0] in names:
             return spec
     raise SolverError(
         f"no labelling solver registered for {type(instance).__name__} "
-        f"(tried {', '.join(LABEL_CANDIDATES.get(type(instance).__name__, ())) or 'none'}); pass solver=SPEC"
+        f"(tried {', '.join(candidates) or 'none'}); pass solver=SPEC"
     )
 
 

@@ -12,7 +12,6 @@ original distances, so costs stay exact.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -23,6 +22,7 @@ import torch
 from routing_gym.agents.featurizers import square_symmetry
 from routing_gym.agents.policies import RoutingPolicy, obs_to_tensors
 from routing_gym.errors import SolverError
+from routing_gym.registry import env_id_for
 
 DECODES = ("greedy", "sample")
 
@@ -39,34 +39,6 @@ class Decoded:
     solution: Any
     cost: float
     rollouts: int
-
-
-@lru_cache(maxsize=None)
-def _env_ids_by_instance_type() -> dict[type, str]:
-    import routing_gym  # noqa: F401 - registers the ids
-    from gymnasium.envs.registration import load_env_creator
-
-    from routing_gym.envs.registration import ENVIRONMENTS
-
-    out: dict[type, str] = {}
-    for env_id in ENVIRONMENTS:
-        spec = gym.spec(env_id)
-        if spec.vector_entry_point is None:
-            continue
-        cls = load_env_creator(spec.vector_entry_point)
-        kernel = getattr(cls, "kernel_type", None)
-        if kernel is not None:
-            out.setdefault(kernel.instance_type, env_id)
-    return out
-
-
-def env_id_for(instance: Any) -> str:
-    """The registered environment id that plays ``instance`` (by its type)."""
-    ids = _env_ids_by_instance_type()
-    for typ, env_id in ids.items():
-        if isinstance(instance, typ):
-            return env_id
-    raise SolverError(f"no routing-gym environment plays {type(instance).__name__} instances")
 
 
 def as_policy(model: Any) -> RoutingPolicy:

@@ -41,13 +41,6 @@ PPO_DEFAULTS: dict[str, Any] = {
 #: seed (1234 in the model cards), so the reported gaps are not selected on their own instances
 VALIDATION_SEED = 4321
 
-#: reference solvers tried in order by ``reference="auto"`` (the first registered one is used)
-REFERENCE_CANDIDATES: dict[str, tuple[str, ...]] = {
-    "TSPInstance": ("lkh", "ortools:time_limit=1"),
-    "CVRPInstance": ("hgs:time_limit=1", "ortools:time_limit=1"),
-}
-
-
 # --- validation sets and references ------------------------------------------------------------
 def validation_set(env_id: str, env_kwargs: dict[str, Any] | None, num_instances: int, seed: int) -> list[Any]:
     """``num_instances`` instances of ``env_id``; instance ``i`` depends only on ``(seed, i)``.
@@ -72,7 +65,9 @@ def resolve_reference(instance: Any, reference: str | None) -> str | None:
         if reference.split(":")[0] not in names:
             raise SolverError(f"reference solver {reference!r} is not registered; available: {', '.join(sorted(names))}")
         return reference
-    for spec in REFERENCE_CANDIDATES.get(type(instance).__name__, ()):
+    from routing_gym.registry import problem_of
+
+    for spec in problem_of(instance).reference_solvers:
         if spec.split(":")[0] in names:
             return spec
     return None

@@ -18,16 +18,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from routing_gym.baselines.base import Solver, register_solver
-from routing_gym.envs import CVRPInstance, TSPInstance
 from routing_gym.errors import SolverError
-
-#: shipped checkpoints chosen by ``pretrained=auto``: (instance type name, training size, name)
-AUTO_PRETRAINED: tuple[tuple[str, int, str], ...] = (
-    ("TSPInstance", 20, "tsp20"),
-    ("TSPInstance", 50, "tsp50"),
-    ("CVRPInstance", 20, "cvrp20"),
-)
-
 
 @register_solver("agent")
 class AgentSolver(Solver):
@@ -44,7 +35,8 @@ class AgentSolver(Solver):
     :param device: torch device.
     """
 
-    problems = (TSPInstance, CVRPInstance)
+    #: problems with shipped checkpoints (warmed up); :meth:`supports` accepts any problem a checkpoint plays
+    problems = ("tsp", "cvrp")
 
     def __init__(self, time_limit: float | None = None, seed: int = 0, path: str | None = None, pretrained: str | None = None,
                  decode: str = "greedy", samples: int = 1, augment: int = 1, starts: int = 1, temperature: float = 1.0,
@@ -82,7 +74,9 @@ class AgentSolver(Solver):
 
         shipped = set(list_pretrained())
         size = getattr(instance, "num_nodes", 0)
-        options = [(abs(s - size), name) for typ, s, name in AUTO_PRETRAINED if typ == type(instance).__name__ and name in shipped]
+        from routing_gym.registry import problem_of
+
+        options = [(abs(s - size), name) for s, name in problem_of(instance).pretrained if name in shipped]
         if not options:
             raise SolverError(f"agent: no shipped checkpoint for {type(instance).__name__}; pass path=...")
         return f"pretrained:{min(options)[1]}"
@@ -90,7 +84,7 @@ class AgentSolver(Solver):
     def policy_for(self, instance: Any) -> Any:
         """The (cached) policy that solves ``instance``."""
         from routing_gym.agents.checkpoint import load_policy
-        from routing_gym.agents.inference import env_id_for
+        from routing_gym.registry import env_id_for
 
         key = self._checkpoint_name(instance)
         if key not in self._policies:
@@ -103,11 +97,12 @@ class AgentSolver(Solver):
         return policy
 
     def supports(self, instance: Any) -> bool:
-        if not isinstance(instance, self.problems):
-            return False
+        """Any registered problem for which a checkpoint (given or shipped) plays this instance."""
+        from routing_gym.registry import UnknownProblemError
+
         try:
             self.policy_for(instance)
-        except SolverError:
+        except (SolverError, UnknownProblemError):
             return False
         return True
 

@@ -11,16 +11,15 @@ Specs have the form ``name[:key=value[:key=value]]``, e.g. ``ortools:time_limit=
 
 from __future__ import annotations
 
+import math
 import time
-from abc import ABC, abstractmethod
+from abc import ABC
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
 
+import numpy as np
+
 from routing_gym.errors import SolverError
-
-#: status values of :class:`SolveResult`
-STATUSES = ("ok", "failed", "timeout", "unsupported")
-
 
 @dataclass
 class SolveResult:
@@ -46,24 +45,52 @@ class SolveResult:
 class Solver(ABC):
     """Base class of every solver.
 
-    Subclasses set :attr:`name` and :attr:`problems` (the instance types they
-    handle) and implement :meth:`solve`. Constructor keywords are the spec's
-    ``key=value`` pairs; ``time_limit`` (seconds per instance) and ``seed`` are
-    common to all.
+    Subclasses set :attr:`name` and :attr:`problems` (the names of the registered
+    problems they handle, see :mod:`routing_gym.registry`) and implement
+    :meth:`solve`. Constructor keywords are the spec's ``key=value`` pairs;
+    ``time_limit`` (seconds per instance) and ``seed`` are common to all.
+
+    A solver with one method per problem subclasses :class:`Solver` and gets its
+    per-problem work from hooks: ``@ILS.for_problem("cvrptw")`` on a function
+    ``solve(solver, instance)`` in ``baselines/cvrptw/`` adds the problem to
+    ``ILS.problems``; the default :meth:`solve` dispatches to it.
     """
 
     name: ClassVar[str] = ""
-    problems: ClassVar[tuple[type, ...]] = ()
+    problems: ClassVar[tuple[str, ...]] = ()
+    #: per-problem ``solve(solver, instance)`` functions (each subclass gets its own dict)
+    hooks: ClassVar[dict[str, Callable[[Any, Any], Any]]] = {}
 
-    def __init__(self, time_limit: float = 1.0, seed: int = 0) -> None:
-        if time_limit is not None and time_limit <= 0:
-            raise SolverError(f"{self.name}: time_limit must be > 0, got {time_limit!r}")
-        self.time_limit = None if time_limit is None else float(time_limit)
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.hooks = dict(cls.hooks)
+
+    @classmethod
+    def for_problem(cls, problem: str) -> Callable[[Callable[[Any, Any], Any]], Callable[[Any, Any], Any]]:
+        """Decorator: ``fn(solver, instance)`` solves ``problem`` for this solver class."""
+
+        def deco(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+            cls.hooks[problem] = fn
+            if problem not in cls.problems:
+                cls.problems = (*cls.problems, problem)
+            return fn
+
+        return deco
+
+    def __init__(self, time_limit: float | None = 1.0, seed: int = 0) -> None:
+        self.time_limit = check_time_limit(self.name, time_limit)
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise SolverError(f"{self.name}: seed must be an integer, got {seed!r}")
         self.seed = int(seed)
 
-    @abstractmethod
     def solve(self, instance: Any) -> Any:
-        """Return a solution for ``instance``; raise on failure."""
+        """Return a solution for ``instance``; raise on failure. Default: the problem's hook."""
+        from routing_gym.registry import problem_of
+
+        name = problem_of(instance).name
+        if name not in self.hooks:
+            raise SolverError(f"{self.name} does not handle {name} instances; it handles {', '.join(self.problems) or 'none'}")
+        return self.hooks[name](self, instance)
 
     def warmup(self) -> None:
         """Solve tiny instances of each supported problem once, untimed.
@@ -72,29 +99,35 @@ class Solver(ABC):
         instead of inside the first timed run. Failures are ignored: the timed
         run reports them.
         """
-        import numpy as np
+        from routing_gym.registry import get_problem
 
-        from routing_gym.envs import CVRPGenerator, CVRPInstance, TSPGenerator, TSPInstance
-
-        tiny = {TSPInstance: TSPGenerator(8), CVRPInstance: CVRPGenerator(8)}
         saved = self.time_limit
         self.time_limit = 0.1 if saved is None else min(saved, 0.1)
         try:
-            for kind in self.problems:
-                if kind in tiny:
-                    try:
-                        self.solve(tiny[kind](np.random.default_rng(0)))
-                    except Exception:  # noqa: BLE001 - reported by the timed run
-                        pass
+            for name in self.problems:
+                try:
+                    self.solve(get_problem(name).tiny_instance())
+                except Exception:  # noqa: BLE001 - reported by the timed run
+                    pass
         finally:
             self.time_limit = saved
 
     def supports(self, instance: Any) -> bool:
-        return isinstance(instance, self.problems)
+        """Whether ``instance`` belongs to one of :attr:`problems`."""
+        from routing_gym.registry import UnknownProblemError, problem_of
+
+        try:
+            return problem_of(instance).name in self.problems
+        except UnknownProblemError:
+            return False
 
     def __call__(self, instance: Any) -> SolveResult:
         """Run :meth:`solve`, timing it and turning any failure into an explicit result."""
-        if not self.supports(instance):
+        try:
+            supported = self.supports(instance)
+        except Exception as exc:  # noqa: BLE001 - e.g. a corrupt checkpoint: a failure row, not a crash
+            return SolveResult(None, 0.0, "failed", f"{type(exc).__name__}: {exc}")
+        if not supported:
             return SolveResult(None, 0.0, "unsupported", f"{self.name} does not handle {type(instance).__name__}")
         t0 = time.perf_counter()
         try:
@@ -110,6 +143,17 @@ class Solver(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(time_limit={self.time_limit}, seed={self.seed})"
+
+
+def check_time_limit(name: str, time_limit: Any) -> float | None:
+    """``time_limit`` as seconds (``None``: no limit); NaN, infinite, zero or negative raise."""
+    if time_limit is None:
+        return None
+    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float, np.integer, np.floating)):
+        raise SolverError(f"{name}: time_limit must be a number of seconds, got {time_limit!r}")
+    if not math.isfinite(time_limit) or time_limit <= 0:
+        raise SolverError(f"{name}: time_limit must be a finite number > 0, got {time_limit!r}")
+    return float(time_limit)
 
 
 _REGISTRY: dict[str, Callable[..., Solver]] = {}
@@ -128,7 +172,8 @@ def register_solver(name: str) -> Callable[[type[Solver]], type[Solver]]:
     return deco
 
 
-def _parse_value(text: str) -> Any:
+def parse_value(text: str) -> Any:
+    """A spec value: ``true``/``false``, ``none``, an int, a float, or the text itself."""
     low = text.lower()
     if low in ("true", "false"):
         return low == "true"
@@ -152,7 +197,7 @@ def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
         if "=" not in p:
             raise SolverError(f"solver spec {spec!r}: expected key=value, got {p!r}")
         k, v = p.split("=", 1)
-        params[k.strip()] = _parse_value(v.strip())
+        params[k.strip()] = parse_value(v.strip())
     return name, params
 
 
@@ -177,13 +222,17 @@ def make_solver(spec: str, **defaults: Any) -> Solver:
     return solver
 
 
+#: modules of the generic solvers (problem-specific hooks come from each problem's ``baselines`` module)
+BUILTIN_MODULES = ("heuristics", "ortools_solver", "mcts", "kopt_mcts", "references", "agent_solver")
+
+
 def _load_builtin() -> None:
     """Import the modules that register the built-in solvers (lazily, to keep imports light)."""
     import importlib
 
-    for mod in ("heuristics", "ortools_solver", "mcts", "kopt_mcts", "references", "agent_solver"):
-        try:
-            importlib.import_module(f"routing_gym.baselines.{mod}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"routing_gym.baselines.{mod}":
-                raise
+    from routing_gym.registry import problems
+
+    modules = [f"routing_gym.baselines.{m}" for m in BUILTIN_MODULES]
+    modules += [p.baselines for p in problems().values() if p.baselines]
+    for mod in modules:
+        importlib.import_module(mod)

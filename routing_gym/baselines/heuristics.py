@@ -478,7 +478,7 @@ class _ConstructionSolver(Solver):
 
 
 class _TSPConstruction(_ConstructionSolver):
-    problems = (TSPInstance,)
+    problems = ("tsp",)
     construct: Callable[[np.ndarray, int], np.ndarray]
 
     def __init__(self, time_limit: float = 1.0, seed: int = 0, ls: bool = True, neighbours: Any = None,
@@ -500,7 +500,7 @@ class _TSPConstruction(_ConstructionSolver):
 class NearestNeighbourSolver(_TSPConstruction):
     """Nearest neighbour (TSP) / nearest feasible customer (CVRP), then local search unless ``ls=false``."""
 
-    problems = (TSPInstance, CVRPInstance)
+    problems = ("tsp", "cvrp")
     construct = staticmethod(tsp_nearest_neighbour)
 
     def solve(self, instance: Any) -> Any:
@@ -530,7 +530,7 @@ class SavingsSolver(_ConstructionSolver):
     :param lam: shape parameter of the savings ``d(i,0) + d(0,j) - lam * d(i,j)`` (1: classic).
     """
 
-    problems = (CVRPInstance,)
+    problems = ("cvrp",)
 
     def __init__(self, time_limit: float = 1.0, seed: int = 0, ls: bool = True, neighbours: Any = None,
                  lam: float = 1.0) -> None:
@@ -550,7 +550,7 @@ class SweepSolver(_ConstructionSolver):
     Uses ``instance.positions``: the coordinates, or an MDS embedding of the matrix when there are none.
     """
 
-    problems = (CVRPInstance,)
+    problems = ("cvrp",)
 
     def solve(self, instance: CVRPInstance) -> list[list[int]]:
         return self.improve(instance, sweep_routes(instance))
@@ -581,7 +581,7 @@ class IteratedLocalSearchSolver(Solver):
         first deep local optimum (measured on 4 instances; see the module docstring).
     """
 
-    problems = (TSPInstance, CVRPInstance)
+    problems = ("tsp", "cvrp")
 
     def __init__(self, time_limit: float | None = None, seed: int = 0, init: str | None = None,
                  iterations: int | None = None, neighbours: Any = None, kick: int = 50, ruin: float | None = None,

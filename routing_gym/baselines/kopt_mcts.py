@@ -517,7 +517,7 @@ class KOptMCTS(Solver):
     :param max_samples: total sampled moves per instance, or ``None`` (then ``time_limit`` bounds it).
     """
 
-    problems = (TSPInstance,)
+    problems = ("tsp",)
 
     def __init__(self, time_limit: float | None = 1.0, seed: int = 0, heatmap: Any = "softdist", candidates: int = 5,
                  samples: int | None = None, max_depth: int = 10, alpha: float = 1.0, beta: float = 10.0,

@@ -31,9 +31,8 @@ import gymnasium as gym
 import numpy as np
 
 from routing_gym.baselines.base import Solver, register_solver
-from routing_gym.envs.cvrp.types import CVRPInstance
 from routing_gym.envs.kernel import Kernel
-from routing_gym.envs.tsp.types import TSPInstance
+from routing_gym.registry import env_id_for
 from routing_gym.errors import SolverError
 
 #: policy(observation, mask) -> action
@@ -45,22 +44,6 @@ ROLLOUTS = ("greedy", "random")
 
 #: memory the greedy rollout's probe kernel may use (it evaluates every action of a state in one batched step)
 PROBE_BYTES = 64 * 2**20
-
-
-def env_id_for(instance: Any) -> str:
-    """The registered environment id whose kernel plays ``instance`` (looked up, not hard-coded).
-
-    :raises SolverError: when no routing-gym environment takes this instance type.
-    """
-    from routing_gym.envs.registration import ENVIRONMENTS
-
-    for env_id in ENVIRONMENTS:
-        entry = gym.spec(env_id).entry_point
-        cls = gym.envs.registration.load_env_creator(entry) if isinstance(entry, str) else entry
-        kernel_type = getattr(cls, "kernel_type", None)
-        if kernel_type is not None and isinstance(instance, kernel_type.instance_type):
-            return env_id
-    raise SolverError(f"no routing-gym environment plays a {type(instance).__name__}")
 
 
 class _Probe:
@@ -461,7 +444,7 @@ class MCTS(Solver):
     :param env_id: environment id to play the instance in; looked up from the instance type by default.
     """
 
-    problems = (TSPInstance, CVRPInstance)
+    problems = ("tsp", "cvrp")
 
     def __init__(self, time_limit: float | None = 1.0, seed: int = 0, simulations: int | None = None, c: float = 0.5,
                  rollout: str | Policy = "greedy", prior: Prior | None = None, env_id: str | None = None) -> None:

@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 
 from routing_gym.baselines.base import Solver, register_solver
-from routing_gym.envs.cvrp.types import CVRPInstance
 from routing_gym.envs.tsp.types import TSPInstance
 from routing_gym.errors import SolverError
 
@@ -169,7 +168,7 @@ class ORToolsSolver(Solver):
     :param scale: multiplier of float distances before rounding (default 10 000; 1 for integer instances).
     """
 
-    problems = (TSPInstance, CVRPInstance)
+    problems = ("tsp", "cvrp")
 
     def __init__(self, time_limit: float = 1.0, seed: int = 0, first_solution: str = "PATH_CHEAPEST_ARC",
                  metaheuristic: str = "GUIDED_LOCAL_SEARCH", scale: float | None = None) -> None:

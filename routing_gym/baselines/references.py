@@ -116,7 +116,7 @@ class LKHSolver(Solver):
     :param scale: multiplier of float distances (default automatic, see :func:`reference_scale`).
     """
 
-    problems = (TSPInstance,)
+    problems = ("tsp",)
 
     def __init__(self, time_limit: float | None = 1.0, seed: int = 0, scale: float | None = None, runs: int = 1,
                  **lkh_params: Any) -> None:
@@ -185,7 +185,7 @@ class HGSSolver(Solver):
     :param scale: multiplier of float distances (default automatic, see :func:`reference_scale`).
     """
 
-    problems = (CVRPInstance,)
+    problems = ("cvrp",)
 
     def __init__(self, time_limit: float = 1.0, seed: int = 0, scale: float | None = None) -> None:
         super().__init__(time_limit, seed)

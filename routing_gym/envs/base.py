@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import operator
-from typing import Any, Callable, ClassVar
+import dataclasses
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
-from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
@@ -19,38 +18,77 @@ INVALID_ACTION_MODES = ("penalty", "raise")
 
 def _check_invalid_mode(mode: str) -> str:
     if mode not in INVALID_ACTION_MODES:
-        raise ValueError(f"invalid_action: expected one of {INVALID_ACTION_MODES}, got {mode!r}")
+        raise InstanceError(f"invalid_action: expected one of {INVALID_ACTION_MODES}, got {mode!r}")
     return mode
+
+
+def build_generator(env_type: type, generator: Any | None, kwargs: dict[str, Any]) -> Any:
+    """``generator`` itself, or ``env_type.generator_type(**kwargs)``; never both."""
+    if generator is not None:
+        if kwargs:
+            raise InstanceError(f"{env_type.__name__}: give generator= or its keyword arguments "
+                                f"({', '.join(kwargs)}), not both")
+        return generator
+    gen_type = env_type.generator_type
+    known = {f.name for f in dataclasses.fields(gen_type)} if dataclasses.is_dataclass(gen_type) else None
+    if known is not None and set(kwargs) - known:
+        unknown = sorted(set(kwargs) - known)
+        raise InstanceError(f"{env_type.__name__}: unknown argument(s) {', '.join(unknown)}; "
+                            f"expected generator=, instance=, render_mode=, invalid_action= or {', '.join(sorted(known))}")
+    return gen_type(**kwargs)
+
+
+def check_instance_type(kernel_type: type[Kernel], instance: Any, size: int | None = None) -> None:
+    """Raise :class:`InstanceError` unless ``instance`` is this kernel's type (and of ``size``, if given)."""
+    expected = kernel_type.instance_type
+    if type(instance) is not expected:
+        raise InstanceError(f"instance: expected a {expected.__name__}, got {type(instance).__name__}")
+    if size is not None and kernel_type.instance_size(instance) != size:
+        raise InstanceError(f"instance: its {kernel_type.size_name} is {kernel_type.instance_size(instance)} but the "
+                            f"environment was built for {kernel_type.size_name}={size}")
 
 
 class RoutingEnv(gym.Env):
     """A problem's kernel at batch size 1 as a :class:`gymnasium.Env`.
 
-    Subclasses set :attr:`kernel_type` and build ``self.generator``; see
-    :class:`~routing_gym.envs.tsp.env.TSPEnv` for the specification.
+    Subclasses only set :attr:`kernel_type`, :attr:`generator_type` and
+    :attr:`viewer` (and write the specification as their docstring). The
+    constructor takes ``generator=`` or the generator's keyword arguments, a fixed
+    ``instance``, ``render_mode`` and ``invalid_action``.
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array", "ansi"], "render_fps": 4}
+    #: the problem's batched kernel
     kernel_type: ClassVar[type[Kernel]]
+    #: the generator class built from the constructor's keyword arguments
+    generator_type: ClassVar[type]
+    #: the problem's viewer: ``draw(ax, kernel, row)`` and ``text(kernel, row)``
+    viewer: ClassVar[Any]
 
-    def __init__(self, num_nodes: int, generator: Any, instance: Any | None, render_mode: str | None, invalid_action: str) -> None:
+    def __init__(self, generator: Any | None = None, *, instance: Any | None = None, render_mode: str | None = None,
+                 invalid_action: str = "penalty", **generator_kwargs: Any) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode: expected one of {self.metadata['render_modes']}, got {render_mode!r}")
+            raise InstanceError(f"render_mode: expected one of {self.metadata['render_modes']}, got {render_mode!r}")
+        self.generator = build_generator(type(self), generator, generator_kwargs)
+        kt = self.kernel_type
         if instance is not None:
-            if not isinstance(instance, self.kernel_type.instance_type):
-                raise InstanceError(f"instance: expected a {self.kernel_type.instance_type.__name__}, got {type(instance).__name__}")
-            num_nodes = self.kernel_type.instance_size(instance)
-        self.num_nodes = int(num_nodes)
-        self.generator = generator
+            check_instance_type(kt, instance)
+        size = kt.instance_size(instance) if instance is not None else getattr(self.generator, kt.size_name)
+        self.size = int(size)
         self.fixed_instance = instance
         self.render_mode = render_mode
         self.invalid_action = _check_invalid_mode(invalid_action)
-        self.kernel = self.kernel_type(1, self.num_nodes)
-        self.observation_space = self.kernel_type.observation_space(self.num_nodes)
-        self.action_space = spaces.Discrete(self.kernel.num_actions)
+        self.kernel = kt(1, self.size)
+        self.observation_space = kt.observation_space(self.size)
+        self.action_space = self.kernel.action_space
         self._instance: Any | None = None
         self._data: dict[str, np.ndarray] | None = None
         self._fig: Any = None
+
+    @property
+    def num_nodes(self) -> int:
+        """The size of the episodes (nodes for routing problems; see the kernel's ``size_name``)."""
+        return self.size
 
     # --- the Gymnasium API --------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -58,8 +96,7 @@ class RoutingEnv(gym.Env):
         options = dict(options or {})
         inst = options.pop("instance", None) or self.fixed_instance
         if inst is not None:
-            if not isinstance(inst, self.kernel_type.instance_type):
-                raise InstanceError(f"instance: expected a {self.kernel_type.instance_type.__name__}, got {type(inst).__name__}")
+            check_instance_type(self.kernel_type, inst, self.size)
             data = self.kernel_type.stack([inst])
         else:
             data = self.generator.sample(self.np_random, 1)
@@ -75,18 +112,10 @@ class RoutingEnv(gym.Env):
             raise gym.error.ResetNeeded("call reset() before step()")
         if k.done[0]:
             raise gym.error.ResetNeeded("the episode has ended; call reset() before step()")
-        try:
-            a = operator.index(action)
-        except TypeError:
-            a = np.asarray(action)
-            if a.size != 1 or a.dtype.kind not in "iu":
-                raise InvalidActionError(f"action {action!r} is not an integer in Discrete({k.num_actions})") from None
-            a = int(a.reshape(()))
-        if not 0 <= a < k.num_actions:
-            raise InvalidActionError(f"action {a} is outside the action space Discrete({k.num_actions})")
-        if self.invalid_action == "raise" and not k.mask[0, a]:
-            raise InvalidActionError(f"action {a} is masked (infeasible) in the current state; valid: {np.flatnonzero(k.mask[0]).tolist()}")
-        reward, terminated, invalid = k.step(np.array([a], dtype=np.int64))
+        a = k.check_actions(np.asarray(action)[None])
+        if self.invalid_action == "raise" and not k.admissible(a)[0]:
+            raise InvalidActionError(f"action {action!r} is masked (infeasible) in the current state")
+        reward, terminated, invalid = k.step(a)
         info: dict[str, Any] = {"invalid_action": bool(invalid[0])}
         if terminated[0] and not invalid[0]:
             info["solution"] = k.solution(0)
@@ -95,9 +124,9 @@ class RoutingEnv(gym.Env):
             self.render()
         return k.observe(0), float(reward[0]), bool(terminated[0]), False, info
 
-    def action_masks(self) -> np.ndarray:
-        """Boolean mask of the feasible actions (the observation's ``action_mask``)."""
-        return self.kernel.mask[0].copy()
+    def action_masks(self) -> np.ndarray | None:
+        """Boolean mask of the feasible actions (the observation's ``action_mask``); ``None`` for ``Box`` actions."""
+        return None if self.kernel.mask is None else self.kernel.mask[0].copy()
 
     # --- instance access ---------------------------------------------------
     @property
@@ -146,15 +175,10 @@ class RoutingEnv(gym.Env):
             self._fig = None
 
     def _draw(self, ax: Any) -> None:
-        type(self).draw(ax, self.kernel, 0, self.instance.positions)
+        self.viewer.draw(ax, self.kernel, 0)
 
     def _render_text(self) -> str:
-        return type(self).text(self.kernel, 0)
-
-    #: ``draw(ax, kernel, row, positions)``: draw kernel row ``row`` on matplotlib axes (set per problem)
-    draw: ClassVar[Callable[[Any, Kernel, int, np.ndarray], None]]
-    #: ``text(kernel, row) -> str``: kernel row ``row`` as text (set per problem)
-    text: ClassVar[Callable[[Kernel, int], str]]
+        return self.viewer.text(self.kernel, 0)
 
 
 class RoutingVectorEnv(VectorEnv):
@@ -169,29 +193,45 @@ class RoutingVectorEnv(VectorEnv):
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array", "ansi"], "autoreset_mode": AutoresetMode.SAME_STEP}
-    kernel_type: ClassVar[type[Kernel]]
+    #: the single env whose kernel, generator and viewer this vector env runs
     single_env_type: ClassVar[type[RoutingEnv]]
+    #: the kernel (taken from :attr:`single_env_type`)
+    kernel_type: ClassVar[type[Kernel]]
 
-    def __init__(self, num_envs: int, num_nodes: int, generator: Any, instance: Any | None, render_mode: str | None, invalid_action: str) -> None:
-        if int(num_envs) < 1:
-            raise ValueError(f"num_envs: expected >= 1, got {num_envs!r}")
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if hasattr(cls, "single_env_type"):
+            cls.kernel_type = cls.single_env_type.kernel_type
+
+    def __init__(self, num_envs: int = 1, generator: Any | None = None, *, instance: Any | None = None,
+                 render_mode: str | None = None, invalid_action: str = "penalty", **generator_kwargs: Any) -> None:
+        if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
+            raise InstanceError(f"num_envs: expected an integer >= 1, got {num_envs!r}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise InstanceError(f"render_mode: expected one of {self.metadata['render_modes']}, got {render_mode!r}")
+        single = self.single_env_type
+        kt = self.kernel_type
+        self.generator = build_generator(single, generator, generator_kwargs)
         if instance is not None:
-            num_nodes = self.kernel_type.instance_size(instance)
+            check_instance_type(kt, instance)
+        self.size = int(kt.instance_size(instance) if instance is not None else getattr(self.generator, kt.size_name))
         self.num_envs = int(num_envs)
-        self.num_nodes = int(num_nodes)
-        self.generator = generator
         self.fixed_instance = instance
         self.render_mode = render_mode
         self.invalid_action = _check_invalid_mode(invalid_action)
-        self.kernel = self.kernel_type(self.num_envs, self.num_nodes)
-        self.single_observation_space = self.kernel_type.observation_space(self.num_nodes)
-        self.single_action_space = spaces.Discrete(self.kernel.num_actions)
+        self.kernel = kt(self.num_envs, self.size)
+        self.single_observation_space = kt.observation_space(self.size)
+        self.single_action_space = self.kernel.action_space
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self._loaded = False
-        self._fixed_data = None if instance is None else self.kernel_type.stack([instance])
+        self._fixed_data = None if instance is None else kt.stack([instance])
         self._instances: list[Any | None] = [None] * self.num_envs
         self._data: dict[str, np.ndarray] = {}
+
+    @property
+    def num_nodes(self) -> int:
+        return self.size
 
     def _new_data(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         if self._fixed_data is not None:
@@ -215,6 +255,8 @@ class RoutingVectorEnv(VectorEnv):
             instances = list(instances)
             if len(instances) != self.num_envs:
                 raise InstanceError(f"instances: expected {self.num_envs} (one per sub-environment), got {len(instances)}")
+            for inst in instances:
+                check_instance_type(self.kernel_type, inst, self.size)
             data = self.kernel_type.stack(instances)
         else:
             data = self._new_data(rows)
@@ -230,7 +272,7 @@ class RoutingVectorEnv(VectorEnv):
         k = self.kernel
         a = k.check_actions(actions)
         if self.invalid_action == "raise":
-            bad = ~k.mask[k._rows, a]
+            bad = ~k.admissible(a)
             if bad.any():
                 i = int(np.argmax(bad))
                 raise InvalidActionError(f"action {a[i]} is masked (infeasible) in sub-environment {i}")
@@ -269,22 +311,22 @@ class RoutingVectorEnv(VectorEnv):
                 self._instances[r] = self.fixed_instance
         return k.observe(), reward, terminated, truncated, info
 
-    def action_masks(self) -> np.ndarray:
-        """``(num_envs, num_actions)`` boolean masks, the observations' ``action_mask``."""
-        return self.kernel.mask.copy()
+    def action_masks(self) -> np.ndarray | None:
+        """``(num_envs, mask width)`` boolean masks, the observations' ``action_mask`` (``None`` for ``Box``)."""
+        return None if self.kernel.mask is None else self.kernel.mask.copy()
 
     def render(self) -> Any:
         """One frame (RGB array or text) per sub-environment."""
         if self.render_mode is None:
             return None
-        draw, text = self.single_env_type.draw, self.single_env_type.text
+        viewer = self.single_env_type.viewer
         if self.render_mode == "ansi":
-            return tuple(text(self.kernel, r) for r in range(self.num_envs))
+            return tuple(viewer.text(self.kernel, r) for r in range(self.num_envs))
         from routing_gym.envs.render import figure_to_rgb, new_figure
 
         frames = []
         for r in range(self.num_envs):
             fig, ax = new_figure()
-            draw(ax, self.kernel, r, self.kernel.coords[r])
+            viewer.draw(ax, self.kernel, r)
             frames.append(figure_to_rgb(fig))
         return tuple(frames)

@@ -1,11 +1,13 @@
-"""Reading TSPLIB / CVRPLIB files through the ``vrplib`` package.
+"""Instance files: the generic :func:`load_instance`, and the TSPLIB / VRPLIB machinery.
 
-``vrplib`` splits a file into specifications and sections and parses the
-sections; the TSPLIB distance conventions (rounding, ATT, GEO) and the
-explicit matrix layouts that ``vrplib`` does not expand are handled here.
-Node ids become 0-based, in file order, the depot first for VRP files.
-Every problem with a file raises :class:`~routing_gym.errors.InstanceError`
-naming the file, the field and the value.
+:func:`load_instance` recognises a file by its content and hands it to the
+loader of the problem that declared its format (``envs/<problem>/io.py``).
+TSPLIB-style files are split into specifications and sections by the
+``vrplib`` package; the TSPLIB distance conventions (rounding, ATT, GEO) and
+the explicit matrix layouts that ``vrplib`` does not expand are handled here,
+once, for every problem whose files use them. Node ids become 0-based, in file
+order, the depot first for VRP files. Every problem with a file raises
+:class:`~routing_gym.errors.InstanceError` naming the file, the field and the value.
 """
 
 from __future__ import annotations
@@ -18,9 +20,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from routing_gym.envs.cvrp.types import CVRPInstance
 from routing_gym.envs.distances import COORD_TYPES, distance_matrix
-from routing_gym.envs.tsp.types import TSPInstance
 from routing_gym.errors import InstanceError
 
 #: Largest instance read into a dense distance matrix (20000^2 float64 is 3.2 GB).
@@ -88,10 +88,7 @@ def _read_sections(path: Path) -> tuple[dict[str, Any], dict[str, list[str]]]:
     from vrplib.parse.parse_utils import text2lines
     from vrplib.parse.parse_vrplib import group_specifications_and_sections, parse_specification
 
-    try:
-        text = path.read_text()
-    except UnicodeDecodeError as exc:
-        raise InstanceError(f"{path}: not a text file ({exc})") from None
+    text = read_text(path)
     try:
         spec_lines, section_lines = group_specifications_and_sections(text2lines(text))
         specs = dict(parse_specification(line) for line in spec_lines)
@@ -104,11 +101,12 @@ def _read_sections(path: Path) -> tuple[dict[str, Any], dict[str, list[str]]]:
     return specs, sections
 
 
-def _numeric_rows(path: Path, section: str, lines: list[str], n: int, cols: int) -> np.ndarray:
+def numeric_rows(path: Path, section: str, lines: list[str], n: int, cols: int) -> np.ndarray:
     rows = [line.split() for line in lines if line.strip()]
     if len(rows) < n:
         raise InstanceError(f"{path}: {section.upper()}_SECTION has {len(rows)} rows, DIMENSION is {n} (truncated file?)")
-    rows = rows[:n]
+    if len(rows) > n:
+        raise InstanceError(f"{path}: {section.upper()}_SECTION has {len(rows)} rows but DIMENSION is {n}")
     if any(len(r) != cols + 1 for r in rows):
         bad = next(r for r in rows if len(r) != cols + 1)
         raise InstanceError(f"{path}: {section.upper()}_SECTION row {' '.join(bad)!r}: expected an id and {cols} value(s)")
@@ -123,28 +121,94 @@ def _numeric_rows(path: Path, section: str, lines: list[str], n: int, cols: int)
     return arr[:, 1:]
 
 
-def load_instance(path: str | os.PathLike) -> TSPInstance | CVRPInstance:
-    """Read a TSPLIB ``.tsp`` or CVRPLIB ``.vrp`` file.
+def load_instance(path: str | os.PathLike, **options: Any) -> Any:
+    """Read an instance file of any registered problem.
 
-    The distance convention is the file's ``EDGE_WEIGHT_TYPE`` (``EUC_2D`` rounded
-    to the nearest integer, ``CEIL_2D``, ``ATT``, ``GEO``, ``EXPLICIT`` matrices in
-    any TSPLIB layout). The known optimal / best-known value is attached when a
-    ``.sol`` beside the file or an ``opt.csv`` / ``optimal.csv`` / ``bks.csv`` in its
-    folder names it.
+    The format is recognised from the file's content (TSPLIB ``TYPE: TSP``,
+    CVRPLIB ``TYPE: CVRP``, Solomon, ...), each problem declaring its formats in
+    the registry; ``options`` go to that format's loader (e.g. ``agents=k`` for
+    MAPF scenarios). The known optimal / best-known value is attached when a
+    ``.sol`` beside the file or a CSV of known values in its folder names it.
 
     :raises FileNotFoundError: if ``path`` does not exist.
-    :raises InstanceError: for a malformed, truncated or unsupported file.
+    :raises InstanceError: for a malformed, truncated or unsupported file, or unknown options.
     """
+    from routing_gym.registry import problems
+
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no instance file at {path}")
+    head = read_text(path)[:4096]
+    if not head.strip():
+        raise InstanceError(f"{path}: empty file")
+    formats = [f for p in problems().values() for f in p.formats]
+    for fmt in formats:
+        if fmt.sniff(path, head):
+            try:
+                return fmt.load(path, **options)
+            except TypeError as exc:
+                raise InstanceError(f"{path}: bad loader option(s) {options} for a {fmt.name} file: {exc}") from None
+    kind = tsplib_type(head)
+    what = f"TYPE {kind!r}" if kind else "its format"
+    raise InstanceError(f"{path}: {what} is not supported; readable formats: {', '.join(f.name for f in formats)}")
+
+
+def read_text(path: Path) -> str:
+    """A text file's content; bytes that are not UTF-8 (e.g. latin-1 in a COMMENT) are replaced, not fatal."""
+    data = path.read_bytes()
+    if b"\0" in data[:4096]:
+        raise InstanceError(f"{path}: not a text file (binary content)")
+    return data.decode("utf-8", errors="replace")
+
+
+def tsplib_type(head: str) -> str:
+    """The ``TYPE`` field of a TSPLIB/VRPLIB file's head (upper case, ``""`` when absent)."""
+    m = re.search(r"^\s*TYPE\s*:?\s*(\S+)", head, flags=re.MULTILINE | re.IGNORECASE)
+    return m.group(1).upper() if m else ""
+
+
+def tsplib_sniffer(*kinds: str) -> Any:
+    """A ``sniff(path, head)`` accepting TSPLIB-style files whose ``TYPE`` is one of ``kinds``."""
+    def sniff(path: Path, head: str) -> bool:
+        return tsplib_type(head) in kinds
+
+    return sniff
+
+
+class TsplibFile(NamedTuple):
+    """The common part of a TSPLIB / VRPLIB file: sizes, distances and the raw sections."""
+
+    path: Path
+    specs: dict[str, Any]
+    sections: dict[str, list[str]]
+    name: str
+    dimension: int
+    distances: np.ndarray
+    coords: np.ndarray | None
+    edge_weight_type: str
+    optimum: float | None
+
+
+def read_tsplib(path: Path) -> TsplibFile:
+    """Parse a TSPLIB/VRPLIB file (through ``vrplib``) and build its distance matrix."""
     specs, sections = _read_sections(path)
     if not specs and not sections:
         raise InstanceError(f"{path}: empty file")
-    name = str(specs.get("name", path.stem)).strip().removesuffix(".tsp").removesuffix(".vrp")
-    kind = str(specs.get("type", "")).strip().upper().split()[0] if str(specs.get("type", "")).strip() else ""
-    if kind not in ("TSP", "CVRP"):
-        raise InstanceError(f"{path}: TYPE {kind or '(missing)'!r} is not supported; expected TSP or CVRP")
+    name = str(specs.get("name", path.stem)).strip()
+    for suffix in (".tsp", ".vrp", ".atsp"):
+        name = name.removesuffix(suffix)
+    n = _dimension(path, specs)
+    ewt = str(specs.get("edge_weight_type", "")).strip().upper()
+    coords = None
+    if "node_coord" in sections:
+        coords = numeric_rows(path, "node_coord", sections["node_coord"], n, 2)
+    elif "display_data" in sections:
+        coords = numeric_rows(path, "display_data", sections["display_data"], n, 2)
+    dist = _distances(path, specs, sections, n, ewt, coords)
+    return TsplibFile(path, specs, sections, name, n, dist, coords, ewt, _known_value(path, name))
+
+
+def _dimension(path: Path, specs: dict[str, Any]) -> int:
     try:
         n = int(specs["dimension"])
     except (KeyError, TypeError, ValueError):
@@ -154,17 +218,16 @@ def load_instance(path: str | os.PathLike) -> TSPInstance | CVRPInstance:
     if n > MAX_NODES:
         raise InstanceError(f"{path}: DIMENSION {n} exceeds MAX_NODES={MAX_NODES}: its dense distance matrix "
                             f"would take {n * n * 8 / 2**30:.0f} GiB")
-    ewt = str(specs.get("edge_weight_type", "")).strip().upper()
-    coords = None
-    if "node_coord" in sections:
-        coords = _numeric_rows(path, "node_coord", sections["node_coord"], n, 2)
-    elif "display_data" in sections:
-        coords = _numeric_rows(path, "display_data", sections["display_data"], n, 2)
+    return n
+
+
+def _distances(path: Path, specs: dict[str, Any], sections: dict[str, list[str]], n: int, ewt: str,
+               coords: np.ndarray | None) -> np.ndarray:
     if ewt in COORD_TYPES and ewt != "EUC":
         if "node_coord" not in sections:
             raise InstanceError(f"{path}: EDGE_WEIGHT_TYPE {ewt} needs a NODE_COORD_SECTION")
-        dist = distance_matrix(coords, ewt)
-    elif ewt == "EXPLICIT":
+        return distance_matrix(coords, ewt)
+    if ewt == "EXPLICIT":
         fmt = str(specs.get("edge_weight_format", "")).strip().upper()
         if fmt not in EXPLICIT_FORMATS:
             raise InstanceError(f"{path}: EDGE_WEIGHT_FORMAT {fmt or '(missing)'!r} is not supported; expected one of {EXPLICIT_FORMATS}")
@@ -174,33 +237,9 @@ def load_instance(path: str | os.PathLike) -> TSPInstance | CVRPInstance:
             values = np.array([float(x) for line in sections["edge_weight"] for x in line.split()])
         except ValueError:
             raise InstanceError(f"{path}: EDGE_WEIGHT_SECTION holds a non-numeric value") from None
-        dist = _expand_explicit(values, fmt, n)
-    else:
-        raise InstanceError(f"{path}: EDGE_WEIGHT_TYPE {ewt or '(missing)'!r} is not supported; expected one of "
-                            f"{tuple(t for t in COORD_TYPES if t != 'EUC') + ('EXPLICIT',)}")
-    optimum = _known_value(path, name)
-    try:
-        if kind == "TSP":
-            return TSPInstance(dist, coords, ewt, name, optimum)
-        return _cvrp(path, specs, sections, n, dist, coords, ewt, name, optimum)
-    except InstanceError as exc:
-        raise InstanceError(f"{path}: {exc}") from None
-
-
-def _cvrp(path: Path, specs: dict, sections: dict, n: int, dist: np.ndarray, coords: np.ndarray | None,
-          ewt: str, name: str, optimum: float | None) -> CVRPInstance:
-    if "capacity" not in specs:
-        raise InstanceError("CAPACITY missing")
-    if "demand" not in sections:
-        raise InstanceError("DEMAND_SECTION missing")
-    demands = _numeric_rows(path, "demand", sections["demand"], n, 1)[:, 0]
-    if "depot" in sections:
-        depots = [int(float(x)) for line in sections["depot"] for x in line.split()]
-        depots = [d for d in depots if d != -1]
-        if depots != [1]:
-            raise InstanceError(f"DEPOT_SECTION lists {depots}; only a single depot at node 1 is supported")
-    m = re.search(r"-k(\d+)", name)
-    return CVRPInstance(dist, demands, specs["capacity"], coords, ewt, name, optimum, int(m.group(1)) if m else None)
+        return _expand_explicit(values, fmt, n)
+    raise InstanceError(f"{path}: EDGE_WEIGHT_TYPE {ewt or '(missing)'!r} is not supported; expected one of "
+                        f"{tuple(t for t in COORD_TYPES if t != 'EUC') + ('EXPLICIT',)}")
 
 
 def read_solution(path: str | os.PathLike) -> SolutionFile:

@@ -21,26 +21,46 @@ class Kernel(ABC):
     Subclasses fill :attr:`state_fields` (the arrays that change during an
     episode, used by :meth:`get_state` / :meth:`set_state` for search) and
     implement :meth:`load`, :meth:`step`, :meth:`observe` and the solution views.
+
+    A kernel declares its per-episode action space (:attr:`action_space`):
+
+    * ``Discrete(k)`` (a node, a vertiport, a model): ``mask`` is ``(batch, k)``;
+    * ``MultiDiscrete(nvec)`` (one move per robot): ``mask`` is ``(batch, sum(nvec))``,
+      the per-dimension masks concatenated, as sb3-contrib's ``MaskablePPO`` expects;
+    * ``Box`` (continuous control): no mask (``mask`` is ``None``).
+
+    Its size is one integer named by :attr:`size_name` (``num_nodes`` where nodes
+    exist, e.g. ``num_robots`` elsewhere), set as that attribute and as ``size``.
     """
 
     #: names of the arrays that change during an episode
     state_fields: ClassVar[tuple[str, ...]] = ()
     #: the instance dataclass of this problem
     instance_type: ClassVar[type]
+    #: the name of the size parameter (an attribute of the kernel and of the generator)
+    size_name: ClassVar[str] = "num_nodes"
 
-    def __init__(self, batch_size: int, num_nodes: int) -> None:
+    def __init__(self, batch_size: int, size: int) -> None:
         self.batch_size = int(batch_size)
-        self.num_nodes = int(num_nodes)
+        self.size = int(size)
+        setattr(self, self.size_name, self.size)
         self._rows = np.arange(self.batch_size)
         self.done = np.zeros(self.batch_size, dtype=bool)
-        self.mask = np.zeros((self.batch_size, self.num_actions), dtype=bool)
+        width = mask_width(self.action_space)
+        self.mask: np.ndarray | None = None if width is None else np.zeros((self.batch_size, width), dtype=bool)
         self.cost = np.zeros(self.batch_size, dtype=np.float64)
         self.penalty = np.zeros(self.batch_size, dtype=np.float64)
 
+    @property
+    def action_space(self) -> spaces.Space:
+        """The action space of one episode (default ``Discrete(num_actions)``)."""
+        return spaces.Discrete(self.num_actions)
+
     # --- static description -------------------------------------------------
     @property
-    @abstractmethod
-    def num_actions(self) -> int: ...
+    def num_actions(self) -> int:
+        """Number of actions of a ``Discrete`` kernel."""
+        raise NotImplementedError(f"{type(self).__name__} declares a non-Discrete action_space")
 
     @classmethod
     @abstractmethod
@@ -49,7 +69,7 @@ class Kernel(ABC):
     @classmethod
     @abstractmethod
     def instance_size(cls, instance: Any) -> int:
-        """The ``num_nodes`` an environment needs to play ``instance``."""
+        """The size (:attr:`size_name`) an environment needs to play ``instance``."""
 
     @classmethod
     @abstractmethod
@@ -102,22 +122,63 @@ class Kernel(ABC):
             getattr(self, k)[...] = v
 
     def check_actions(self, actions: Any) -> np.ndarray:
-        """Actions as an int64 array of shape ``(batch_size,)``; raises if out of range."""
-        from routing_gym.errors import InvalidActionError
+        """One action per row as an array (int64, or float64 for ``Box``); raises if out of the space."""
+        return check_actions(self.action_space, actions, self.batch_size)
 
-        a = np.asarray(actions)
-        if a.shape != (self.batch_size,) or not (np.issubdtype(a.dtype, np.integer) or a.dtype == bool):
-            if a.shape == (self.batch_size,) and np.issubdtype(a.dtype, np.floating) and np.all(a == np.round(a)):
-                a = a.astype(np.int64)
-            else:
-                raise InvalidActionError(
-                    f"actions: expected {self.batch_size} integer(s) in 0..{self.num_actions - 1}, got {actions!r}"
-                )
-        bad = (a < 0) | (a >= self.num_actions)
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise InvalidActionError(
-                f"action {a[i]!r} is outside the action space Discrete({self.num_actions})"
-                + (f" (sub-environment {i})" if self.batch_size > 1 else "")
-            )
-        return a.astype(np.int64, copy=False)
+    def admissible(self, actions: np.ndarray) -> np.ndarray:
+        """``(batch,)`` bool: whether each row's (in-space) action is allowed by its mask."""
+        space = self.action_space
+        if self.mask is None:
+            return np.ones(self.batch_size, dtype=bool)
+        if isinstance(space, spaces.Discrete):
+            return self.mask[self._rows, actions]
+        offsets = np.concatenate([[0], np.cumsum(space.nvec)[:-1]])
+        return self.mask[self._rows[:, None], offsets + actions].all(axis=1)
+
+
+def mask_width(space: spaces.Space) -> int | None:
+    """Columns of a kernel's mask for ``space``: ``n``, ``sum(nvec)``, or ``None`` (Box)."""
+    if isinstance(space, spaces.Discrete):
+        return int(space.n)
+    if isinstance(space, spaces.MultiDiscrete):
+        return int(np.sum(space.nvec))
+    if isinstance(space, spaces.Box):
+        return None
+    raise TypeError(f"kernel action space must be Discrete, MultiDiscrete or Box, got {space}")
+
+
+def _describe(space: spaces.Space) -> str:
+    if isinstance(space, spaces.Discrete):
+        return f"Discrete({space.n})"
+    if isinstance(space, spaces.MultiDiscrete):
+        return f"MultiDiscrete({space.nvec.tolist()})"
+    return f"Box(shape={space.shape})"
+
+
+def check_actions(space: spaces.Space, actions: Any, batch_size: int) -> np.ndarray:
+    """``actions`` (one per row) validated against ``space``.
+
+    :raises InvalidActionError: naming the action, the space and the sub-environment.
+    """
+    from routing_gym.errors import InvalidActionError
+
+    shape = (batch_size,) + (() if isinstance(space, spaces.Discrete) else tuple(space.shape))
+    a = np.asarray(actions)
+    if a.shape != shape:
+        raise InvalidActionError(f"actions: expected shape {shape} in {_describe(space)}, got {actions!r}")
+    if isinstance(space, spaces.Box):
+        a = a.astype(np.float64)
+        bad = ~np.isfinite(a) | (a < space.low) | (a > space.high)
+    else:
+        if a.dtype.kind == "f" and np.all(np.isfinite(a)) and np.all(a == np.round(a)):
+            a = a.astype(np.int64)
+        if a.dtype.kind not in "iub":
+            raise InvalidActionError(f"actions: expected integers in {_describe(space)}, got {actions!r}")
+        high = space.n if isinstance(space, spaces.Discrete) else space.nvec
+        bad = (a < 0) | (a >= high)
+        a = a.astype(np.int64, copy=False)
+    if bad.any():
+        row = int(np.argmax(bad.reshape(batch_size, -1).any(axis=1)))
+        where = f" (sub-environment {row})" if batch_size > 1 else ""
+        raise InvalidActionError(f"action {np.asarray(actions)[row]!r} is outside the action space {_describe(space)}{where}")
+    return a

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-
 from routing_gym.envs.base import RoutingEnv, RoutingVectorEnv
+from routing_gym.envs.cvrp import viewer
 from routing_gym.envs.cvrp.generator import CVRPGenerator
 from routing_gym.envs.cvrp.kernel import CVRPKernel
-from routing_gym.envs.cvrp.types import CVRPInstance
-from routing_gym.envs.kernel import Kernel
 
 
 class CVRPEnv(RoutingEnv):
@@ -63,6 +58,7 @@ class CVRPEnv(RoutingEnv):
     * ``capacity``: vehicle capacity; ``None`` is Kool et al.'s 30/40/50 for 20/50/100 customers.
     * ``min_demand``, ``max_demand``: integer demand range (default 1..9).
     * ``distribution``: ``"uniform"`` or ``"clustered"`` customers.
+    * ``generator``: a custom generator instead of these keywords (anything with ``num_nodes`` and ``sample(rng, size)``).
     * ``instance``: a fixed :class:`CVRPInstance` played at every reset (e.g. loaded from CVRPLIB).
     * ``render_mode``: ``"rgb_array"``, ``"human"`` or ``"ansi"``; ``invalid_action``: ``"penalty"`` or ``"raise"``.
 
@@ -71,44 +67,11 @@ class CVRPEnv(RoutingEnv):
     """
 
     kernel_type = CVRPKernel
-
-    def __init__(self, num_nodes: int = 20, capacity: int | None = None, min_demand: int = 1, max_demand: int = 9,
-                 distribution: str = "uniform", instance: CVRPInstance | None = None, generator: Any | None = None,
-                 render_mode: str | None = None, invalid_action: str = "penalty") -> None:
-        n = instance.num_customers if isinstance(instance, CVRPInstance) else num_nodes
-        gen = generator or CVRPGenerator(n, capacity, min_demand, max_demand, distribution)
-        super().__init__(n, gen, instance, render_mode, invalid_action)
-
-    @staticmethod
-    def draw(ax: Any, kernel: Kernel, row: int, positions: np.ndarray) -> None:
-        from routing_gym.envs.render import draw_routes
-
-        routes = kernel.partial_solution(row)
-        open_route: list[int] = []
-        if kernel.cur[row] != 0 and routes:
-            open_route, routes = routes[-1], routes[:-1]
-        title = f"CVRP{kernel.num_nodes}  {len(routes) + bool(open_route)} routes  length {kernel.cost[row]:.4g}"
-        draw_routes(ax, positions, routes, kernel.demand[row], open_route, title)
-
-    @staticmethod
-    def text(kernel: Kernel, row: int) -> str:
-        routes = kernel.partial_solution(row)
-        lines = [f"CVRP{kernel.num_nodes} served {kernel.served[row]}/{kernel.num_nodes} "
-                 f"load left {kernel.remaining[row]}/{kernel.capacity[row]} length={kernel.cost[row]:.6g}"]
-        lines += [f"  route {i}: 0 -> " + " -> ".join(map(str, r)) + (" -> 0" if (i < len(routes) - 1 or kernel.cur[row] == 0) else "")
-                  for i, r in enumerate(routes)]
-        return "\n".join(lines)
+    generator_type = CVRPGenerator
+    viewer = viewer
 
 
 class CVRPVectorEnv(RoutingVectorEnv):
     """``num_envs`` CVRP episodes stepped in one numpy call (same kernel as :class:`CVRPEnv`)."""
 
-    kernel_type = CVRPKernel
     single_env_type = CVRPEnv
-
-    def __init__(self, num_envs: int = 1, num_nodes: int = 20, capacity: int | None = None, min_demand: int = 1,
-                 max_demand: int = 9, distribution: str = "uniform", instance: CVRPInstance | None = None,
-                 generator: Any | None = None, render_mode: str | None = None, invalid_action: str = "penalty") -> None:
-        n = instance.num_customers if isinstance(instance, CVRPInstance) else num_nodes
-        gen = generator or CVRPGenerator(n, capacity, min_demand, max_demand, distribution)
-        super().__init__(num_envs, n, gen, instance, render_mode, invalid_action)

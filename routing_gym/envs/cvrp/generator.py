@@ -26,7 +26,7 @@ def default_capacity(num_customers: int) -> int:
 class CVRPGenerator:
     """Random CVRP instances in the unit square.
 
-    :param num_customers: number of customers ``n``; the depot is node 0.
+    :param num_nodes: number of customers ``n``; the depot is node 0.
     :param capacity: vehicle capacity; ``None`` takes :func:`default_capacity`
         (30 / 40 / 50 for 20 / 50 / 100 customers).
     :param min_demand: smallest integer demand (inclusive), default 1.
@@ -34,7 +34,7 @@ class CVRPGenerator:
     :param distribution: ``"uniform"`` customers, or ``"clustered"`` around random centres.
     """
 
-    num_customers: int = 20
+    num_nodes: int = 20
     capacity: int | None = None
     min_demand: int = 1
     max_demand: int = 9
@@ -43,8 +43,8 @@ class CVRPGenerator:
     cluster_std: float = 0.07
 
     def __post_init__(self) -> None:
-        if int(self.num_customers) != self.num_customers or self.num_customers < 1:
-            raise InstanceError(f"num_customers: expected an integer >= 1, got {self.num_customers!r}")
+        if int(self.num_nodes) != self.num_nodes or self.num_nodes < 1:
+            raise InstanceError(f"num_nodes: expected an integer >= 1, got {self.num_nodes!r}")
         if not 0 <= self.min_demand <= self.max_demand:
             raise InstanceError(f"min_demand/max_demand: expected 0 <= min <= max, got {self.min_demand}, {self.max_demand}")
         if self.max_demand > self.vehicle_capacity:
@@ -54,14 +54,14 @@ class CVRPGenerator:
 
     @property
     def vehicle_capacity(self) -> int:
-        cap = self.capacity if self.capacity is not None else default_capacity(self.num_customers)
+        cap = self.capacity if self.capacity is not None else default_capacity(self.num_nodes)
         if cap <= 0:
             raise InstanceError(f"capacity: expected a positive integer, got {cap!r}")
         return int(cap)
 
     def sample(self, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
         """A batch of ``size`` instances as arrays (depot first): coords, distances, demands, capacity."""
-        n = self.num_customers
+        n = self.num_nodes
         coords = rng.random((size, n + 1, 2))
         if self.distribution == "clustered":
             centres = rng.random((size, self.num_clusters, 2))

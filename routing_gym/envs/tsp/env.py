@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-
 from routing_gym.envs.base import RoutingEnv, RoutingVectorEnv
-from routing_gym.envs.kernel import Kernel
+from routing_gym.envs.tsp import viewer
 from routing_gym.envs.tsp.generator import TSPGenerator
 from routing_gym.envs.tsp.kernel import TSPKernel
-from routing_gym.envs.tsp.types import TSPInstance
 
 
 class TSPEnv(RoutingEnv):
@@ -61,9 +56,10 @@ class TSPEnv(RoutingEnv):
     ``gym.make("routing_gym/TSP-v0", num_nodes=20, distribution="uniform",
     instance=None, generator=None, render_mode=None, invalid_action="penalty")``
 
-    * ``num_nodes``: number of cities of generated instances.
-    * ``distribution``: ``"uniform"`` or ``"clustered"`` (see :class:`TSPGenerator`).
-    * ``generator``: a custom generator (anything with ``sample(rng, size)``).
+    * ``num_nodes``, ``distribution``, ``num_clusters``, ``cluster_std``: the
+      :class:`~routing_gym.envs.tsp.generator.TSPGenerator` of generated instances
+      (``distribution`` is ``"uniform"`` or ``"clustered"``).
+    * ``generator``: a custom generator instead (anything with ``num_nodes`` and ``sample(rng, size)``).
     * ``instance``: a fixed :class:`TSPInstance` played at every reset (its size sets ``num_nodes``).
     * ``reset(options={"instance": inst})`` plays ``inst`` once.
     * ``render_mode``: ``"rgb_array"``, ``"human"`` (matplotlib) or ``"ansi"``.
@@ -74,26 +70,8 @@ class TSPEnv(RoutingEnv):
     """
 
     kernel_type = TSPKernel
-
-    def __init__(self, num_nodes: int = 20, distribution: str = "uniform", instance: TSPInstance | None = None,
-                 generator: Any | None = None, render_mode: str | None = None, invalid_action: str = "penalty") -> None:
-        n = instance.num_nodes if isinstance(instance, TSPInstance) else num_nodes
-        super().__init__(n, generator or TSPGenerator(n, distribution), instance, render_mode, invalid_action)
-
-    @staticmethod
-    def draw(ax: Any, kernel: Kernel, row: int, positions: np.ndarray) -> None:
-        from routing_gym.envs.render import draw_tour
-
-        tour = kernel.partial_solution(row)
-        closed = bool(kernel.done[row]) and len(tour) == kernel.num_nodes
-        draw_tour(ax, positions, tour, closed, title=f"TSP{kernel.num_nodes}  length {kernel.cost[row]:.4g}")
-
-    @staticmethod
-    def text(kernel: Kernel, row: int) -> str:
-        tour = kernel.partial_solution(row)
-        closed = bool(kernel.done[row]) and len(tour) == kernel.num_nodes
-        path = " -> ".join(map(str, tour + ([tour[0]] if closed else [])))
-        return f"TSP{kernel.num_nodes} [{len(tour)}/{kernel.num_nodes}] length={kernel.cost[row]:.6g}: {path}"
+    generator_type = TSPGenerator
+    viewer = viewer
 
 
 class TSPVectorEnv(RoutingVectorEnv):
@@ -102,10 +80,4 @@ class TSPVectorEnv(RoutingVectorEnv):
     Create with ``gym.make_vec("routing_gym/TSP-v0", num_envs, vectorization_mode="vector_entry_point")``.
     """
 
-    kernel_type = TSPKernel
     single_env_type = TSPEnv
-
-    def __init__(self, num_envs: int = 1, num_nodes: int = 20, distribution: str = "uniform", instance: TSPInstance | None = None,
-                 generator: Any | None = None, render_mode: str | None = None, invalid_action: str = "penalty") -> None:
-        n = instance.num_nodes if isinstance(instance, TSPInstance) else num_nodes
-        super().__init__(num_envs, n, generator or TSPGenerator(n, distribution), instance, render_mode, invalid_action)
