@@ -7,6 +7,8 @@ import warnings
 import gymnasium as gym
 import numpy as np
 import pytest
+
+from routing_gym.registry import problem_of_env
 from gymnasium.utils.env_checker import check_env as gym_check_env
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -47,7 +49,7 @@ def test_sb3_check_env__no_warnings(env_id: str) -> None:
         warnings.simplefilter("error")
         # SB3 advises flattening 2-D Box observations "or use a custom policy": the node
         # coordinates are (n, 2) on purpose and our policies are pointer networks over nodes.
-        warnings.filterwarnings("ignore", message=r".*coords has an unconventional shape.*")
+        warnings.filterwarnings("ignore", message=r".*(coords|time_windows) has an unconventional shape.*")
         check_env(env.unwrapped, warn=True)
 
 
@@ -186,7 +188,7 @@ def random_episode_from_here(env, rng):
 @pytest.mark.parametrize("env_id", IDS)
 def test_vector_env__agrees_with_single_envs_step_by_step(env_id: str) -> None:
     n_envs, n = 6, 8
-    gen = TSPGenerator(n) if "TSP" in env_id else CVRPGenerator(n)
+    gen = problem_of_env(env_id).generator_type(num_nodes=n)
     instances = [gen(np.random.default_rng(s)) for s in range(n_envs)]
     venv = gym.make_vec(env_id, n_envs, vectorization_mode="vector_entry_point", num_nodes=n)
     singles = [gym.make(env_id, instance=inst) for inst in instances]
