@@ -94,6 +94,8 @@ class Problem:
     :param pretrained: shipped checkpoints as ``(training size, name)``.
     :param sense: ``"min"`` (the objective is a cost) or ``"max"`` (a profit; ``cost`` is then minus it).
     :param baselines: module that registers this problem's solver hooks (imported with the solvers).
+    :param agents: module that registers this problem's featurizer (``routing_gym/agents/<name>.py``),
+        imported before featurizers are looked up; ``None`` when it lives in ``agents/featurizers.py``.
     """
 
     name: str
@@ -113,6 +115,7 @@ class Problem:
     pretrained: tuple[tuple[int, str], ...] = ()
     sense: str = "min"
     baselines: str | None = None
+    agents: str | None = None
 
     @property
     def env_id(self) -> str:

@@ -166,12 +166,25 @@ register_featurizer(TSPFeaturizer)
 register_featurizer(CVRPFeaturizer)
 
 
+def _load_problem_featurizers() -> None:
+    """Import the featurizer modules that problems declare (``Problem.agents``), so they register."""
+    import importlib
+
+    from routing_gym.registry import problems
+
+    for problem in problems().values():
+        if problem.agents:
+            importlib.import_module(problem.agents)
+
+
 def available_featurizers() -> list[str]:
+    _load_problem_featurizers()
     return sorted(_FEATURIZERS)
 
 
 def get_featurizer(name: str) -> Featurizer:
     """The featurizer registered as ``name``."""
+    _load_problem_featurizers()
     try:
         return _FEATURIZERS[name]()
     except KeyError:
@@ -186,6 +199,7 @@ def featurizer_for(observation: spaces.Dict | Mapping[str, Any] | Iterable[str])
         keys = frozenset(observation)
     else:
         keys = frozenset(observation)
+    _load_problem_featurizers()
     for cls in _FEATURIZERS.values():
         if cls.obs_keys == keys:
             return cls()
