@@ -222,8 +222,12 @@ def make_solver(spec: str, **defaults: Any) -> Solver:
     return solver
 
 
-#: modules of the generic solvers (problem-specific hooks come from each problem's ``baselines`` module)
-BUILTIN_MODULES = ("heuristics", "ortools_solver", "mcts", "kopt_mcts", "references", "agent_solver")
+#: modules of the generic solvers (problem-specific hooks come from each problem's ``baselines`` module);
+#: the ``agent`` solver lives with the agents and is imported by name, so baselines never import agents
+BUILTIN_MODULES = (
+    "routing_gym.baselines.heuristics", "routing_gym.baselines.ortools_solver", "routing_gym.baselines.mcts",
+    "routing_gym.baselines.kopt_mcts", "routing_gym.baselines.references", "routing_gym.agents.agent_solver",
+)
 
 
 def _load_builtin() -> None:
@@ -232,7 +236,7 @@ def _load_builtin() -> None:
 
     from routing_gym.registry import problems
 
-    modules = [f"routing_gym.baselines.{m}" for m in BUILTIN_MODULES]
+    modules = list(BUILTIN_MODULES)
     modules += [p.baselines for p in problems().values() if p.baselines]
     for mod in modules:
         importlib.import_module(mod)

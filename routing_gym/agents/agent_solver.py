@@ -19,6 +19,8 @@ from typing import Any, Sequence
 
 from routing_gym.baselines.base import Solver, register_solver
 from routing_gym.errors import SolverError
+from routing_gym.registry import problems as registered_problems
+
 
 @register_solver("agent")
 class AgentSolver(Solver):
@@ -36,7 +38,7 @@ class AgentSolver(Solver):
     """
 
     #: problems with shipped checkpoints (warmed up); :meth:`supports` accepts any problem a checkpoint plays
-    problems = ("tsp", "cvrp")
+    problems = tuple(p.name for p in registered_problems().values() if p.pretrained)
 
     def __init__(self, time_limit: float | None = None, seed: int = 0, path: str | None = None, pretrained: str | None = None,
                  decode: str = "greedy", samples: int = 1, augment: int = 1, starts: int = 1, temperature: float = 1.0,
