@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
+from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
@@ -112,7 +113,7 @@ class RoutingEnv(gym.Env):
             raise gym.error.ResetNeeded("call reset() before step()")
         if k.done[0]:
             raise gym.error.ResetNeeded("the episode has ended; call reset() before step()")
-        a = k.check_actions(np.asarray(action)[None])
+        a = self._one_action(action)
         if self.invalid_action == "raise" and not k.admissible(a)[0]:
             raise InvalidActionError(f"action {action!r} is masked (infeasible) in the current state")
         reward, terminated, invalid = k.step(a)
@@ -123,6 +124,14 @@ class RoutingEnv(gym.Env):
         if self.render_mode == "human":
             self.render()
         return k.observe(0), float(reward[0]), bool(terminated[0]), False, info
+
+    def _one_action(self, action: Any) -> np.ndarray:
+        """``action`` as a batch of one, validated against the action space."""
+        space = self.kernel._space
+        if isinstance(space, spaces.Discrete) and isinstance(action, (int, np.integer)) and not isinstance(action, bool):
+            if 0 <= action < space.n:  # fast path of the common case
+                return np.array([action], dtype=np.int64)
+        return self.kernel.check_actions(np.asarray(action)[None])
 
     def action_masks(self) -> np.ndarray | None:
         """Boolean mask of the feasible actions (the observation's ``action_mask``); ``None`` for ``Box`` actions."""

@@ -46,7 +46,8 @@ class Kernel(ABC):
         setattr(self, self.size_name, self.size)
         self._rows = np.arange(self.batch_size)
         self.done = np.zeros(self.batch_size, dtype=bool)
-        width = mask_width(self.action_space)
+        self._space = self.action_space  # built once: spaces are slow to construct
+        width = mask_width(self._space)
         self.mask: np.ndarray | None = None if width is None else np.zeros((self.batch_size, width), dtype=bool)
         self.cost = np.zeros(self.batch_size, dtype=np.float64)
         self.penalty = np.zeros(self.batch_size, dtype=np.float64)
@@ -123,11 +124,11 @@ class Kernel(ABC):
 
     def check_actions(self, actions: Any) -> np.ndarray:
         """One action per row as an array (int64, or float64 for ``Box``); raises if out of the space."""
-        return check_actions(self.action_space, actions, self.batch_size)
+        return check_actions(self._space, actions, self.batch_size)
 
     def admissible(self, actions: np.ndarray) -> np.ndarray:
         """``(batch,)`` bool: whether each row's (in-space) action is allowed by its mask."""
-        space = self.action_space
+        space = self._space
         if self.mask is None:
             return np.ones(self.batch_size, dtype=bool)
         if isinstance(space, spaces.Discrete):
