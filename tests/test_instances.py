@@ -277,7 +277,7 @@ def test_cvrplib_x__solutions_replay_to_best_known_cost(shared_data: Path) -> No
     folder = shared_data / "cvrplib_x"
     bks = _csv(folder / "bks.csv")
     files = sorted(folder.glob("*.vrp"))
-    assert len(files) >= 10
+    assert files and {f.stem for f in files} == set(bks)  # the full set (50) or the bundled subset
     for vrp in files:
         inst = load_instance(vrp)
         sol = read_solution(vrp.with_suffix(".sol"))
@@ -295,7 +295,7 @@ def test_cvrplib_small__solutions_replay_to_optimum(shared_data: Path) -> None:
     folder = shared_data / "cvrplib_small"
     opt = _csv(folder / "opt.csv")
     files = sorted(folder.glob("*/*.vrp"))
-    assert len(files) >= 20
+    assert files and {f.stem for f in files} == set(opt)  # the full set (63) or the bundled subset
     for vrp in files:
         inst = load_instance(vrp)
         if inst.name in KNOWN_BAD_SOLUTIONS:
