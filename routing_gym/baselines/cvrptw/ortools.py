@@ -10,11 +10,8 @@ depot's window.
 Rounding. OR-Tools works on integers. Costs are rounded (``integer_distances``),
 which only affects the search. Times are scaled by the same factor and rounded
 so that the integer model implies the real one: transits up, ready times up, due
-times down. Then, by induction along a route, each real service start is at
-most the model's cumul divided by the scale, so a solution of the model keeps
-every real window. (Values within ``1e-12`` relative of an integer count as that
-integer, so that ``0.1 * 3``-type noise does not cost a unit.) The solution is
-still checked with ``evaluate_cvrptw``.
+times down (:func:`~routing_gym.baselines.cvrptw.timing.scaled_times`). The
+solution is still checked with ``evaluate_cvrptw``.
 """
 
 from __future__ import annotations
@@ -23,35 +20,18 @@ from typing import Any
 
 import numpy as np
 
+from routing_gym.baselines.cvrptw.timing import scaled_times
 from routing_gym.baselines.ortools_solver import build_routing_model, integer_distances, search_parameters
 from routing_gym.errors import SolverError
-
-#: values this close (relative) to an integer are taken as that integer before rounding up or down
-SNAP_REL = 1e-12
-#: largest scaled time accepted (OR-Tools cumuls are int64; leave room)
-MAX_TIME = 2**50
-
-
-def _snap(x: np.ndarray) -> np.ndarray:
-    r = np.rint(x)
-    return np.where(np.abs(x - r) <= SNAP_REL * np.maximum(1.0, np.abs(x)), r, x)
-
 
 def integer_times(instance: Any, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The time data of the integer model: ``(transit (n+1, n+1), ready (n+1,), due (n+1,))``, all int64.
 
-    ``transit[i, j] = ceil(scale * d[i, j]) + ceil(scale * service[i])``; ``ready`` rounded up, ``due`` down.
+    ``transit[i, j]`` is the rounded-up travel time plus the rounded-up service time at ``i``
+    (see :func:`~routing_gym.baselines.cvrptw.timing.scaled_times`).
     """
-    d = np.asarray(instance.distances, dtype=np.float64)
-    s = float(scale)
-    due = np.floor(_snap(np.asarray(instance.due, dtype=np.float64) * s))
-    if due.max() > MAX_TIME:
-        raise SolverError(f"cvrptw ortools: the scaled horizon {due.max():.3g} exceeds {MAX_TIME}; lower scale")
-    travel = np.ceil(_snap(d * s))
-    service = np.ceil(_snap(np.asarray(instance.service, dtype=np.float64) * s))
-    transit = (travel + service[:, None]).astype(np.int64)
-    ready = np.ceil(_snap(np.asarray(instance.ready, dtype=np.float64) * s)).astype(np.int64)
-    return transit, ready, due.astype(np.int64)
+    travel, service, ready, due = scaled_times(instance, scale)
+    return travel + service[:, None], ready, due
 
 
 def add_time_dimension(rm: Any, transit: np.ndarray, ready: np.ndarray, due: np.ndarray, name: str = "Time") -> Any:

@@ -32,8 +32,14 @@ from typing import Any, NamedTuple
 import numpy as np
 from numba import njit
 
+from routing_gym.errors import SolverError
+
 #: slack allowed on a time window here (the judge allows 1e-9)
 TIME_TOL = 1e-10
+#: scaled values this close (relative) to an integer are taken as that integer before rounding up or down
+SNAP_REL = 1e-12
+#: largest scaled time accepted by :func:`scaled_times` (solvers add times in int64)
+MAX_SCALED_TIME = 2**50
 
 
 class TWData(NamedTuple):
@@ -124,3 +130,29 @@ def visit(P: TWData, prev: int, t_leave: float, x: int) -> float:
 def joins(P: TWData, last: int, t_leave: float, nxt: int, late_next: float) -> bool:
     """Whether leaving ``last`` at ``t_leave`` reaches ``nxt`` by ``late_next`` (the depot: ``due[0]``)."""
     return t_leave + P.dist[last, nxt] <= late_next + P.tol
+
+
+def _snap(x: np.ndarray) -> np.ndarray:
+    r = np.rint(x)
+    return np.where(np.abs(x - r) <= SNAP_REL * np.maximum(1.0, np.abs(x)), r, x)
+
+
+def scaled_times(instance: Any, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Integer times for the integer solvers (OR-Tools, PyVRP): ``(travel, service, ready, due)``, int64.
+
+    Travel and service times and ready times are multiplied by ``scale`` and rounded up,
+    due times rounded down. Then the integer model implies the real one: by induction
+    along a route, each real service start is at most the integer one divided by
+    ``scale``, so an integer solution keeps every real window. (Values within
+    :data:`SNAP_REL` of an integer count as that integer, so that floating-point noise
+    such as ``0.1 * 3`` does not cost a unit.)
+    """
+    s = float(scale)
+    f = lambda a: np.asarray(a, dtype=np.float64) * s  # noqa: E731
+    due = np.floor(_snap(f(instance.due)))
+    if due.max() > MAX_SCALED_TIME:
+        raise SolverError(f"scaled horizon {due.max():.3g} exceeds {MAX_SCALED_TIME}; lower the scale")
+    travel = np.ceil(_snap(f(instance.distances)))
+    service = np.ceil(_snap(f(instance.service)))
+    ready = np.ceil(_snap(f(instance.ready)))
+    return travel.astype(np.int64), service.astype(np.int64), ready.astype(np.int64), due.astype(np.int64)
