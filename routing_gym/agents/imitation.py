@@ -1,21 +1,25 @@
-"""Imitation of solver solutions, as BQ-NCO trains: label, replay, clone, then optionally PPO.
+"""Imitation of solver solutions, as BQ-NCO trains: label, collect, clone, then optionally fine-tune.
 
-1. **Label** random instances with a strong solver (``make_solver(spec)``:
-   LKH for TSP, HGS for CVRP when registered, else OR-Tools).
-2. **Replay** each solution through the native vector env (batched) with the
-   kernel's ``solution_to_actions``: the environment checks every label and
-   yields the (observation, action) pairs, plus the remaining cost of the
-   labelled solution (a value target).
-3. **Behaviour cloning**: cross-entropy on the policy's masked logits (and a
-   small MSE on the value head, so a later PPO stage starts with a sensible
-   critic). Every step of a labelled solution is a reduced sub-problem whose
-   optimal continuation is the label (the BQ-NCO observation), and the data
-   is multiplied by symmetries that leave optimality intact: another start
-   node and direction of a tour, another order and direction of the routes,
-   and the 8 symmetries of the unit square.
-4. Optionally **fine-tune** with (Maskable)PPO via :func:`~routing_gym.agents.train.train`.
+:func:`imitate` runs these stages, each a function of its own:
 
-:func:`imitate` reports the greedy gap on a fixed validation set after each stage.
+1. **Label** (:func:`label`): seeded random instances (:func:`training_instances`) solved by a
+   strong solver, by default the first registered one of the problem's
+   :attr:`~routing_gym.registry.Problem.label_solvers`.
+2. **Collect** (:func:`collect_demonstrations`, one fresh set per epoch by
+   :func:`demonstration_epochs`): each solution is replayed through the native vector env
+   (batched) with the kernel's ``solution_to_actions``; the environment checks every label
+   and yields the (observation, action) pairs, plus the remaining cost of the labelled
+   solution (a value target).
+3. **Clone** (:func:`behaviour_cloning`): cross-entropy on the policy's masked logits (and a
+   small MSE on the value head, so a later PPO stage starts with a sensible critic). Every
+   step of a labelled solution is a reduced sub-problem whose optimal continuation is the
+   label (the BQ-NCO observation), and the data is multiplied by symmetries that leave
+   optimality intact: the problem's ``solution_variant`` (another start node and direction
+   of a tour, another order of the routes) and the 8 symmetries of the unit square.
+4. Optionally **fine-tune** (:func:`finetune`) with (Maskable)PPO via
+   :func:`~routing_gym.agents.train.train`.
+
+:func:`imitate` reports the greedy gap on a fixed validation set (:func:`validation`) after each stage.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import gymnasium as gym
 import numpy as np
@@ -191,6 +195,49 @@ def _batches(kept: np.ndarray, batch_size: int, rng: np.random.Generator) -> lis
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
+def _state_batches(demos: Demonstrations | Callable[[int], Demonstrations], batch_size: int, rng: np.random.Generator,
+                   device: torch.device | str) -> Iterator[tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]]:
+    """Batches of (observations, actions, returns), epoch after epoch, for ever (the caller stops)."""
+    epoch = 0
+    while True:
+        data = demos(epoch) if callable(demos) else demos
+        for idx in _batches(data.kept, batch_size, rng):
+            yield data.batch(idx, device)
+        epoch += 1
+
+
+def cosine_lr(lr: float, steps: int, time_limit: float | None, t0: float) -> Callable[[int], float]:
+    """The learning rate at a step: linear warm-up, then cosine decay to 10 % of ``lr``.
+
+    Progress is by steps or by the time since ``t0``, whichever runs out first, so a
+    time-limited run still decays.
+    """
+    warm = max(1, min(200, steps // 20))
+
+    def lr_at(step: int) -> float:
+        if step < warm:
+            return lr * (step + 1) / warm
+        frac = (step - warm) / max(1, steps - warm)
+        if time_limit is not None:
+            frac = max(frac, (time.perf_counter() - t0) / time_limit)
+        return lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
+
+    return lr_at
+
+
+def _clone_step(policy: RoutingPolicy, opt: torch.optim.Optimizer, obs: dict[str, torch.Tensor], actions: torch.Tensor,
+                returns: torch.Tensor, value_coef: float) -> float:
+    """One gradient step of cross-entropy (plus ``value_coef`` x the value MSE); returns the cross-entropy."""
+    logits, values = policy.node_logits(obs, with_value=value_coef > 0)
+    loss = F.cross_entropy(logits, actions)
+    total = loss + (value_coef * F.mse_loss(values.squeeze(-1), returns) if values is not None else 0.0)
+    opt.zero_grad(set_to_none=True)
+    total.backward()
+    torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
+    opt.step()
+    return float(loss.detach())
+
+
 @dataclass
 class CloningLog:
     """Behaviour-cloning history: ``steps``, ``loss`` (cross-entropy), ``evals`` (step, cost, gap)."""
@@ -199,6 +246,25 @@ class CloningLog:
     time_s: float = 0.0
     loss: list[float] = field(default_factory=list)
     evals: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _BestWeights:
+    """Validates the policy, logs each result, and keeps the weights of the best mean cost."""
+
+    def __init__(self, eval_fn: Callable[[RoutingPolicy], tuple[float, float | None]], hist: CloningLog, t0: float) -> None:
+        self.eval_fn, self.hist, self.t0 = eval_fn, hist, t0
+        self.cost = np.inf
+        self.state: dict[str, Any] | None = None
+
+    def evaluate(self, policy: RoutingPolicy) -> None:
+        cost, gap = self.eval_fn(policy)
+        self.hist.evals.append({"step": self.hist.steps, "mean_cost": cost, "gap": gap, "time_s": time.perf_counter() - self.t0})
+        if cost < self.cost:
+            self.cost, self.state = cost, copy.deepcopy(policy.state_dict())
+
+    def restore(self, policy: RoutingPolicy) -> None:
+        if self.state is not None:
+            policy.load_state_dict(self.state)
 
 
 def behaviour_cloning(policy: RoutingPolicy, demos: Demonstrations | Callable[[int], Demonstrations], *, steps: int = 2000,
@@ -211,8 +277,7 @@ def behaviour_cloning(policy: RoutingPolicy, demos: Demonstrations | Callable[[i
         variants each epoch).
     :param steps: gradient steps (at most).
     :param batch_size: states per step.
-    :param lr: peak learning rate (linear warm-up, cosine decay to 10 % over ``steps`` or
-        ``time_limit``, whichever ends first).
+    :param lr: peak learning rate (:func:`cosine_lr` over ``steps`` or ``time_limit``).
     :param value_coef: weight of the value head's MSE to the labelled return.
     :param augment: random unit-square symmetry per state.
     :param time_limit: stop after this many seconds.
@@ -224,87 +289,57 @@ def behaviour_cloning(policy: RoutingPolicy, demos: Demonstrations | Callable[[i
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
-    feat = policy.featurizer
     opt = torch.optim.Adam(policy.parameters(), lr=lr)
-    warm = max(1, min(200, steps // 20))
-
-    def lr_at(step: int) -> float:
-        if step < warm:
-            return lr * (step + 1) / warm
-        # progress is by steps or by time, whichever runs out first, so a time-limited run still decays
-        frac = (step - warm) / max(1, steps - warm)
-        if time_limit is not None:
-            frac = max(frac, (time.perf_counter() - t0) / time_limit)
-        return lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
-
+    lr_at = cosine_lr(lr, steps, time_limit, t0)
     hist = CloningLog()
-    best = (np.inf, None)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=steps, desc="behaviour cloning")
-
-    def run_eval() -> None:
-        nonlocal best
-        if eval_fn is None:
-            return
-        cost, gap = eval_fn(policy)
-        hist.evals.append({"step": hist.steps, "mean_cost": cost, "gap": gap, "time_s": time.perf_counter() - t0})
-        if cost < best[0]:
-            best = (cost, copy.deepcopy(policy.state_dict()))
-
+    best = _BestWeights(eval_fn, hist, t0) if eval_fn is not None else None
+    bar = _progress_bar(steps, "behaviour cloning") if progress else None
+    key = policy.featurizer.coord_key
     policy.set_training_mode(True)
-    epoch = 0
-    done = False
-    while not done:
-        data = demos(epoch) if callable(demos) else demos
-        for idx in _batches(data.kept, batch_size, rng):
-            obs, actions, returns = data.batch(idx, policy.device)
-            if augment:
-                key = feat.coord_key
-                obs[key] = square_symmetry_torch(obs[key].float(), torch.randint(0, 8, (len(idx),), generator=gen))
-            for g in opt.param_groups:
-                g["lr"] = lr_at(hist.steps)
-            logits, values = policy.node_logits(obs, with_value=value_coef > 0)
-            loss = F.cross_entropy(logits, actions)
-            total = loss + (value_coef * F.mse_loss(values.squeeze(-1), returns) if values is not None else 0.0)
-            opt.zero_grad(set_to_none=True)
-            total.backward()
-            torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
-            opt.step()
-            hist.loss.append(float(loss.detach()))
-            hist.steps += 1
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(loss=f"{np.mean(hist.loss[-50:]):.3f}")
-            if eval_fn is not None and hist.steps % eval_every == 0:
-                run_eval()
-                policy.set_training_mode(True)
-            if hist.steps >= steps or (time_limit is not None and time.perf_counter() - t0 > time_limit):
-                done = True
-                break
-        epoch += 1
+    for obs, actions, returns in _state_batches(demos, batch_size, rng, policy.device):
+        if augment:
+            obs[key] = square_symmetry_torch(obs[key].float(), torch.randint(0, 8, (len(actions),), generator=gen))
+        for g in opt.param_groups:
+            g["lr"] = lr_at(hist.steps)
+        hist.loss.append(_clone_step(policy, opt, obs, actions, returns, value_coef))
+        hist.steps += 1
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(loss=f"{np.mean(hist.loss[-50:]):.3f}")
+        if best is not None and hist.steps % eval_every == 0:
+            best.evaluate(policy)
+            policy.set_training_mode(True)
+        if hist.steps >= steps or (time_limit is not None and time.perf_counter() - t0 > time_limit):
+            break
     if bar is not None:
         bar.close()
-    if not hist.evals or hist.evals[-1]["step"] != hist.steps:
-        run_eval()
-    if best[1] is not None:
-        policy.load_state_dict(best[1])
+    if best is not None:
+        if not hist.evals or hist.evals[-1]["step"] != hist.steps:
+            best.evaluate(policy)
+        best.restore(policy)
     policy.set_training_mode(False)
     hist.time_s = time.perf_counter() - t0
     return hist
 
 
-# --- labelling -------------------------------------------------------------------------------------------
-def training_instances(env_id: str, env_kwargs: dict[str, Any] | None, num_instances: int, seed: int) -> list[Any]:
-    """Training instances, seeded apart from :func:`~routing_gym.agents.train.validation_set`'s
-    (instance ``i`` comes from ``default_rng([seed, 7919, i])``)."""
-    import routing_gym  # noqa: F401
+def _progress_bar(total: int, desc: str) -> Any:
+    from tqdm.auto import tqdm
 
-    env = gym.make(env_id, disable_env_checker=True, **(env_kwargs or {})).unwrapped
-    gen = env.generator  # type: ignore[attr-defined]
-    return [gen(np.random.default_rng([int(seed), 7919, i])) for i in range(int(num_instances))]
+    return tqdm(total=total, desc=desc)
+
+
+# --- labelling -------------------------------------------------------------------------------------------
+#: training instances of seed ``s`` are ``routing-gym compare``'s instances of seed
+#: ``TRAINING_SEED_OFFSET + s``: apart from the validation (4321) and test (1234) sets
+TRAINING_SEED_OFFSET = 7919
+
+
+def training_instances(env_id: str, env_kwargs: dict[str, Any] | None, num_instances: int, seed: int) -> list[Any]:
+    """Training instances: :func:`routing_gym.compare.make_instances` of seed ``TRAINING_SEED_OFFSET + seed``."""
+    from routing_gym.compare import make_instances
+
+    insts, _ = make_instances(env_id, int(num_instances), TRAINING_SEED_OFFSET + int(seed), **(env_kwargs or {}))
+    return insts
 
 
 def resolve_label_solver(instance: Any, solver: str | None) -> str:
@@ -370,6 +405,95 @@ def label_instances(instances: Sequence[Any], solver: Any, cache: Path | None = 
     return sols, costs
 
 
+# --- the stages of imitate ----------------------------------------------------------------------------------
+@dataclass
+class Labels:
+    """Stage 1 of :func:`imitate`: training instances and their labelled solutions.
+
+    :param instances: every training instance.
+    :param solutions: the label of each (``None`` where the solver failed).
+    :param costs: the labels' costs (NaN where it failed).
+    :param solver: the labelling solver (a spec, or the solver object given).
+    :param time_s: seconds spent (instances and labels).
+    """
+
+    instances: list[Any]
+    solutions: list[Any]
+    costs: np.ndarray
+    solver: Any
+    time_s: float
+
+    @property
+    def labelled(self) -> tuple[list[Any], list[Any]]:
+        """The instances that have a label, and their labels."""
+        keep = [i for i, s in enumerate(self.solutions) if s is not None]
+        return [self.instances[i] for i in keep], [self.solutions[i] for i in keep]
+
+
+def label(env_id: str, env_kwargs: dict[str, Any], num_instances: int, seed: int, solver: Any,
+          cache: Path | None = None, progress: bool = False) -> Labels:
+    """Label :func:`training_instances` with ``solver`` (a spec, an object, or ``None``: the problem's
+    :attr:`~routing_gym.registry.Problem.label_solvers`); raises if it solves none."""
+    t0 = time.perf_counter()
+    insts = training_instances(env_id, env_kwargs, num_instances, seed)
+    spec = solver if not (solver is None or isinstance(solver, str)) else resolve_label_solver(insts[0], solver)
+    sols, costs = label_instances(insts, spec, cache, progress=progress)
+    if all(s is None for s in sols):
+        raise SolverError(f"the labelling solver {spec!r} solved none of the {len(insts)} training instances")
+    return Labels(insts, sols, costs, spec, time.perf_counter() - t0)
+
+
+@dataclass
+class Validation:
+    """A seeded validation set with reference costs; calling it gives a policy's greedy ``(mean cost, gap)``."""
+
+    instances: list[Any]
+    reference: str | None
+    ref_costs: np.ndarray | None
+
+    def __call__(self, policy: RoutingPolicy) -> tuple[float, float | None]:
+        ev = evaluate_policy(policy, self.instances, self.ref_costs)
+        return ev.mean_cost, ev.gap
+
+    def __len__(self) -> int:
+        return len(self.instances)
+
+
+def validation(env_id: str, env_kwargs: dict[str, Any], num_instances: int, seed: int, reference: str | None,
+               cache: Path | None = None, progress: bool = False) -> Validation:
+    """The validation set of :func:`~routing_gym.agents.train.validation_set` and its reference costs."""
+    val = validation_set(env_id, env_kwargs, num_instances, seed) if num_instances > 0 else []
+    ref_spec = resolve_reference(val[0], reference) if val else None
+    ref = reference_costs(val, ref_spec, cache, progress=progress) if ref_spec else None
+    return Validation(val, ref_spec, ref)
+
+
+def demonstration_epochs(instances: Sequence[Any], labels: Sequence[Any], featurizer: Any,
+                         seed: int) -> Callable[[int], Demonstrations]:
+    """``epoch -> Demonstrations``: a fresh equivalent solution per instance each epoch, replayed
+    (:func:`collect_demonstrations`); only the current epoch is kept in memory."""
+    rng = np.random.default_rng([seed, 1])
+    current: dict[int, Demonstrations] = {}
+
+    def demos(epoch: int) -> Demonstrations:
+        if epoch not in current:
+            current.clear()
+            current[epoch] = collect_demonstrations(instances, labels, featurizer=featurizer, rng=rng)
+        return current[epoch]
+
+    return demos
+
+
+def _initial_policy(init: Any, policy: str, env_id: str, env_kwargs: dict[str, Any],
+                    policy_kwargs: dict[str, Any] | None) -> RoutingPolicy:
+    from routing_gym.agents.train import _load_init
+
+    if init is not None:
+        return _load_init(init)
+    obs_space, act_space = spaces_for(env_id, env_kwargs)
+    return make_policy(policy, obs_space, act_space, **(policy_kwargs or {}))
+
+
 # --- the whole pipeline -----------------------------------------------------------------------------------
 @dataclass
 class ImitationResult:
@@ -390,6 +514,53 @@ class ImitationResult:
     costs: dict[str, float]
     times: dict[str, float]
     summary: dict[str, Any]
+
+    def record(self, stage: str, evals: Sequence[dict[str, Any]]) -> None:
+        """Record the best (lowest mean cost) of a stage's validations."""
+        if evals:
+            best = min(evals, key=lambda e: e["mean_cost"])
+            self.costs[stage], self.gaps[stage] = best["mean_cost"], best["gap"]
+
+    def save(self, policy: RoutingPolicy, folder: Path) -> None:
+        """Make ``policy`` the result, saved to ``folder`` with the summary so far."""
+        env_id, env_kwargs = self.summary["env_id"], self.summary["env_kwargs"]
+        self.policy = policy
+        self.path = save_policy(policy, folder, env_id=env_id, env_kwargs=env_kwargs,
+                                training={**self.summary, "gaps_pct": self.gaps, "times_s": {**self.times}})
+
+
+def _cloning_summary(env_id: str, env_kwargs: dict[str, Any], net: RoutingPolicy, labels: Labels, hist: CloningLog,
+                     val: Validation, *, batch_size: int, lr: float, seed: int, eval_seed: int) -> dict[str, Any]:
+    return {
+        "method": "imitation (behaviour cloning of solver labels, BQ-NCO style)",
+        "env_id": env_id, "env_kwargs": env_kwargs, "policy": type(net).__name__, "architecture": net.architecture,
+        "label_solver": labels.solver if isinstance(labels.solver, str) else repr(labels.solver),
+        "num_instances": len(labels.instances), "labelled": len(labels.labelled[0]),
+        "label_mean_cost": float(np.nanmean(labels.costs)), "bc_steps": hist.steps,
+        "batch_size": batch_size, "lr": lr, "seed": seed, "eval_instances": len(val), "eval_seed": eval_seed,
+        "reference": val.reference, "torch_threads": torch.get_num_threads(), "bc_evals": hist.evals,
+        "bc_final_loss": float(np.mean(hist.loss[-50:])) if hist.loss else None,
+    }
+
+
+def finetune(result: ImitationResult, out: Path, *, timesteps: int, algo: str, n_envs: int, seed: int,
+             algo_kwargs: dict[str, Any] | None, eval_instances: int, eval_seed: int, reference: str | None,
+             cache_dir: Path, progress: bool) -> None:
+    """Stage 4 of :func:`imitate`: PPO from the cloned policy; keeps the fine-tuned weights only
+    if they validate better than the cloned ones."""
+    from routing_gym.agents.checkpoint import load_policy
+    from routing_gym.agents.train import train
+
+    t0 = time.perf_counter()
+    env_id, env_kwargs = result.summary["env_id"], result.summary["env_kwargs"]
+    res = train(env_id, env_kwargs, algo=algo, timesteps=timesteps, n_envs=n_envs, seed=seed, out_dir=out / "finetune",
+                algo_kwargs={**FINETUNE_DEFAULTS, **(algo_kwargs or {})}, eval_instances=eval_instances,
+                eval_seed=eval_seed, reference=reference, init=result.policy, cache_dir=cache_dir, progress_bar=progress)
+    result.times["finetuning"] = time.perf_counter() - t0
+    result.summary.update(finetune_timesteps=timesteps, algo=algo, finetune_history=res.history)
+    result.record("finetuned", res.history)
+    if res.best_path is not None and result.costs.get("finetuned", np.inf) < result.costs.get("cloned", np.inf):
+        result.save(load_policy(res.best_path), out / "finetuned")
 
 
 def imitate(
@@ -418,22 +589,17 @@ def imitate(
     cache_dir: str | Path | None = None,
     progress: bool = True,
 ) -> ImitationResult:
-    """Label, replay, clone, and optionally fine-tune with PPO; measure the gap after each stage.
+    """Label, collect, clone, and optionally fine-tune with PPO; measure the gap after each stage.
 
     :param env_id: e.g. ``"routing_gym/TSP-v0"``.
     :param env_kwargs: environment arguments of the training instances (``{"num_nodes": 50}``).
-    :param policy: ``"attention"`` or ``"gnn"``.
-    :param policy_kwargs: architecture keywords.
-    :param num_instances: labelled training instances.
-    :param solver: labelling solver spec or object (default: LKH for TSP, HGS for CVRP, else OR-Tools).
-    :param steps: behaviour-cloning gradient steps (at most).
-    :param batch_size: states per gradient step.
-    :param lr: peak learning rate of cloning.
-    :param time_limit: seconds of cloning (at most).
-    :param finetune_timesteps: PPO steps after cloning (0: none).
-    :param algo: ``"maskable-ppo"`` or ``"ppo"`` for fine-tuning.
-    :param n_envs: parallel episodes of fine-tuning.
-    :param algo_kwargs: PPO arguments of fine-tuning (over :data:`FINETUNE_DEFAULTS` and
+    :param policy: ``"attention"`` or ``"gnn"``; ``policy_kwargs``: architecture keywords.
+    :param num_instances: labelled training instances (:func:`training_instances` of ``seed``).
+    :param solver: labelling solver spec or object (default: the problem's ``label_solvers``).
+    :param steps: behaviour-cloning gradient steps (at most); ``time_limit``: seconds of cloning (at most).
+    :param batch_size: states per gradient step; ``lr``: peak learning rate of cloning.
+    :param finetune_timesteps: PPO steps after cloning (0: none), with ``algo`` (``"maskable-ppo"`` or
+        ``"ppo"``), ``n_envs`` parallel episodes and ``algo_kwargs`` (over :data:`FINETUNE_DEFAULTS` and
         :data:`~routing_gym.agents.train.PPO_DEFAULTS`).
     :param seed: seed of the training instances, batching and PPO.
     :param out_dir: receives ``labels.json``, ``reference.json``, the ``cloned/`` (and
@@ -446,91 +612,36 @@ def imitate(
         share it between runs on the same instances to label them once.
     :param progress: progress bars.
     """
-    from routing_gym.agents.train import _load_init, train
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    cache_root = Path(cache_dir) if cache_dir is not None else out
-    env_kwargs = dict(env_kwargs or {})
-    times: dict[str, float] = {}
-    t0 = time.perf_counter()
-    train_set = training_instances(env_id, env_kwargs, num_instances, seed)
-    spec = solver if not (solver is None or isinstance(solver, str)) else resolve_label_solver(train_set[0], solver)
-    sols, label_costs = label_instances(train_set, spec, cache_root / "labels.json", progress=progress)
-    keep = [i for i, s in enumerate(sols) if s is not None]
-    if not keep:
-        raise SolverError(f"the labelling solver {spec!r} solved none of the {len(train_set)} training instances")
-    times["labels"] = time.perf_counter() - t0
-
-    val = validation_set(env_id, env_kwargs, eval_instances, eval_seed) if eval_instances > 0 else []
-    ref_spec = resolve_reference(val[0], reference) if val else None
-    ref = reference_costs(val, ref_spec, cache_root / "reference.json", progress=progress) if ref_spec else None
-
-    def eval_fn(p: RoutingPolicy) -> tuple[float, float | None]:
-        ev = evaluate_policy(p, val, ref)
-        return ev.mean_cost, ev.gap
-
-    if init is not None:
-        net = _load_init(init)
-    else:
-        obs_space, act_space = spaces_for(env_id, env_kwargs)
-        net = make_policy(policy, obs_space, act_space, **(policy_kwargs or {}))
-    gaps: dict[str, float | None] = {}
-    costs: dict[str, float] = {}
-    if val:
-        costs["untrained"], gaps["untrained"] = eval_fn(net)
-
-    insts = [train_set[i] for i in keep]
-    labels = [sols[i] for i in keep]
-    data_rng = np.random.default_rng([seed, 1])
-    current: dict[int, Demonstrations] = {}
-
-    def demos(epoch: int) -> Demonstrations:
-        # A fresh equivalent solution per instance each epoch; only the current epoch is kept in memory.
-        if epoch not in current:
-            current.clear()
-            current[epoch] = collect_demonstrations(insts, labels, featurizer=net.featurizer, rng=data_rng)
-        return current[epoch]
-
-    t1 = time.perf_counter()
-    hist = behaviour_cloning(net, demos, steps=steps, batch_size=batch_size, lr=lr, time_limit=time_limit, seed=seed,
-                             eval_fn=eval_fn if val else None, eval_every=eval_every, progress=progress)
-    times["cloning"] = time.perf_counter() - t1
-    if hist.evals:
-        best = min(hist.evals, key=lambda e: e["mean_cost"])
-        costs["cloned"], gaps["cloned"] = best["mean_cost"], best["gap"]
-    summary: dict[str, Any] = {
-        "method": "imitation (behaviour cloning of solver labels, BQ-NCO style)",
-        "env_id": env_id, "env_kwargs": env_kwargs, "policy": type(net).__name__, "architecture": net.architecture,
-        "label_solver": spec if isinstance(spec, str) else repr(spec), "num_instances": len(train_set),
-        "labelled": len(keep), "label_mean_cost": float(np.nanmean(label_costs)), "bc_steps": hist.steps,
-        "batch_size": batch_size, "lr": lr, "seed": seed, "eval_instances": len(val), "eval_seed": eval_seed,
-        "reference": ref_spec, "torch_threads": torch.get_num_threads(), "bc_evals": hist.evals,
-        "bc_final_loss": float(np.mean(hist.loss[-50:])) if hist.loss else None,
-    }
-    path = save_policy(net, out / "cloned", env_id=env_id, env_kwargs=env_kwargs,
-                       training={**summary, "gaps_pct": gaps, "times_s": {**times}})
-    if finetune_timesteps > 0:
-        t2 = time.perf_counter()
-        res = train(env_id, env_kwargs, algo=algo, timesteps=finetune_timesteps, n_envs=n_envs, seed=seed,
-                    out_dir=out / "finetune", algo_kwargs={**FINETUNE_DEFAULTS, **(algo_kwargs or {})},
-                    eval_instances=eval_instances, eval_seed=eval_seed, reference=reference, init=net, cache_dir=cache_root,
-                    progress_bar=progress)
-        times["finetuning"] = time.perf_counter() - t2
-        summary.update(finetune_timesteps=finetune_timesteps, algo=algo, finetune_history=res.history)
-        if res.history:
-            best_ft = min(res.history, key=lambda e: e["mean_cost"])
-            costs["finetuned"], gaps["finetuned"] = best_ft["mean_cost"], best_ft["gap"]
-        # Keep the fine-tuned weights only if they validate better than the cloned ones.
-        if res.best_path is not None and costs.get("finetuned", np.inf) < costs.get("cloned", np.inf):
-            from routing_gym.agents.checkpoint import load_policy
-
-            net = load_policy(res.best_path)
-            path = save_policy(net, out / "finetuned", env_id=env_id, env_kwargs=env_kwargs,
-                               training={**summary, "gaps_pct": gaps, "times_s": {**times}})
-    times["total"] = time.perf_counter() - t0
-    summary.update(gaps_pct=gaps, mean_costs=costs, times_s=times, checkpoint=str(path))
     from routing_gym.agents.train import _jsonable
 
-    (out / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2) + "\n")
-    return ImitationResult(net, path, gaps, costs, times, summary)
+    if TRAINING_SEED_OFFSET + int(seed) == int(eval_seed):
+        raise RoutingGymError(f"seed {seed}: the training instances would be the validation set of eval_seed {eval_seed}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    cache = Path(cache_dir) if cache_dir is not None else out
+    env_kwargs = dict(env_kwargs or {})
+    t0 = time.perf_counter()
+    labels = label(env_id, env_kwargs, num_instances, seed, solver, cache / "labels.json", progress)
+    val = validation(env_id, env_kwargs, eval_instances, eval_seed, reference, cache / "reference.json", progress)
+    net = _initial_policy(init, policy, env_id, env_kwargs, policy_kwargs)
+    result = ImitationResult(net, out, {}, {}, {"labels": labels.time_s}, {"env_id": env_id, "env_kwargs": env_kwargs})
+    if val:
+        result.costs["untrained"], result.gaps["untrained"] = val(net)
+
+    t1 = time.perf_counter()
+    hist = behaviour_cloning(net, demonstration_epochs(*labels.labelled, net.featurizer, seed), steps=steps,
+                             batch_size=batch_size, lr=lr, time_limit=time_limit, seed=seed,
+                             eval_fn=val if val else None, eval_every=eval_every, progress=progress)
+    result.times["cloning"] = time.perf_counter() - t1
+    result.record("cloned", hist.evals)
+    result.summary = _cloning_summary(env_id, env_kwargs, net, labels, hist, val, batch_size=batch_size, lr=lr,
+                                      seed=seed, eval_seed=eval_seed)
+    result.save(net, out / "cloned")
+    if finetune_timesteps > 0:
+        finetune(result, out, timesteps=finetune_timesteps, algo=algo, n_envs=n_envs, seed=seed, algo_kwargs=algo_kwargs,
+                 eval_instances=eval_instances, eval_seed=eval_seed, reference=reference, cache_dir=cache,
+                 progress=progress)
+    result.times["total"] = time.perf_counter() - t0
+    result.summary.update(gaps_pct=result.gaps, mean_costs=result.costs, times_s=result.times, checkpoint=str(result.path))
+    (out / "summary.json").write_text(json.dumps(_jsonable(result.summary), indent=2) + "\n")
+    return result

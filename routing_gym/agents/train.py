@@ -144,37 +144,6 @@ def evaluate_policy(model: Any, instances: Sequence[Any], ref_costs: np.ndarray 
     return Evaluation(float(costs.mean()), gap, time.perf_counter() - t0)
 
 
-#: decodings reported by :func:`test_report` (name -> :func:`~routing_gym.agents.inference.rollout` options)
-REPORT_DECODINGS: dict[str, dict[str, Any]] = {
-    "greedy": {},
-    "greedy x8 aug": {"augment": 8},
-    "sample 16 x8 aug": {"decode": "sample", "samples": 16, "augment": 8},
-}
-
-
-def test_report(model: Any, env_id: str, env_kwargs: dict[str, Any] | None = None, *, num_instances: int = 100,
-                seed: int = 1234, reference: str | None = "auto", decodings: dict[str, dict[str, Any]] | None = None,
-                cache: Path | None = None) -> dict[str, Any]:
-    """Gaps of several decodings on a seeded test set (the model cards' table).
-
-    :param model: policy, SB3 model or checkpoint folder.
-    :param num_instances: test instances, ``routing-gym compare``'s instances of ``seed``.
-    :param reference: reference solver spec or ``"auto"`` (LKH / HGS).
-    :param decodings: name -> rollout options (default :data:`REPORT_DECODINGS`).
-    :param cache: JSON file caching the reference costs.
-    :returns: ``{"reference": spec, "reference_mean_cost": ..., "rows": {name: {"mean_cost", "gap", "time_s"}}}``.
-    """
-    insts = validation_set(env_id, env_kwargs, num_instances, seed)
-    spec = resolve_reference(insts[0], reference)
-    ref = reference_costs(insts, spec, cache) if spec else None
-    rows = {}
-    for name, opts in (decodings or REPORT_DECODINGS).items():
-        ev = evaluate_policy(model, insts, ref, **opts)
-        rows[name] = {"mean_cost": ev.mean_cost, "gap": ev.gap, "time_s": ev.time_s}
-    return {"env_id": env_id, "env_kwargs": dict(env_kwargs or {}), "num_instances": num_instances, "seed": seed,
-            "reference": spec, "reference_mean_cost": None if ref is None else float(np.nanmean(ref)), "rows": rows}
-
-
 # --- PPO ------------------------------------------------------------------------------------------
 def _make_eval_callback(**kwargs: Any) -> Any:
     """An SB3 callback (built lazily so this module imports without SB3's callback machinery)."""
@@ -297,9 +266,6 @@ def train(
     :param device: torch device.
     :param verbose: SB3 verbosity.
     """
-    from sb3_contrib import MaskablePPO
-    from stable_baselines3 import PPO
-
     if algo not in ALGOS:
         raise RoutingGymError(f"algo: expected one of {ALGOS}, got {algo!r}")
     if timesteps <= 0 or n_envs <= 0:
@@ -308,11 +274,38 @@ def train(
     env_kwargs = dict(env_kwargs or {})
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    venv = make_vec_env(env_id, n_envs=n_envs, seed=seed, **env_kwargs)
+    model, summary = _build_model(venv, out, policy=policy, algo=algo, n_envs=n_envs, seed=seed, policy_kwargs=policy_kwargs,
+                                  algo_kwargs=algo_kwargs, init=init, device=device, verbose=verbose)
+    callback = None
+    if eval_instances > 0:
+        callback = _validation_callback(env_id, env_kwargs, out, summary, eval_instances=eval_instances, eval_seed=eval_seed,
+                                        eval_freq=int(eval_freq or max(1, timesteps // 10)), reference=reference,
+                                        cache_dir=Path(cache_dir) if cache_dir is not None else out, progress=progress_bar)
+    t_learn = time.perf_counter()
+    model.learn(total_timesteps=int(timesteps), callback=callback, progress_bar=progress_bar,
+                tb_log_name=f"{algo}-{summary['policy']}")
+    learn_s = time.perf_counter() - t_learn  # PPO itself (evaluations included), without reference solving
+    elapsed = time.perf_counter() - t0
+    history = callback.history if callback is not None else []
+    summary.update(timesteps=int(model.num_timesteps), train_time_s=elapsed, learn_time_s=learn_s, history=history)
+    final = save_policy(model.policy, out / "final", env_id=env_id, env_kwargs=env_kwargs, training=summary)
+    best = out / "best" if callback is not None and (out / "best").is_dir() else None
+    (out / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2) + "\n")
+    venv.close()
+    return TrainResult(model, best, final, history, elapsed, summary.get("reference"))
+
+
+def _build_model(venv: Any, out: Path, *, policy: str, algo: str, n_envs: int, seed: int, policy_kwargs: dict[str, Any] | None,
+                 algo_kwargs: dict[str, Any] | None, init: Any, device: str, verbose: int) -> tuple[Any, dict[str, Any]]:
+    """The SB3 model of :func:`train` (with ``init``'s architecture and weights, if given) and the summary's settings."""
+    from sb3_contrib import MaskablePPO
+    from stable_baselines3 import PPO
+
     init_policy = _load_init(init) if init is not None else None
     cls = policy_class(policy if init_policy is None else type(init_policy))
     pkw = dict(init_policy.architecture) if init_policy is not None else dict(policy_kwargs or {})
     akw = {**PPO_DEFAULTS, "n_steps": max(8, 2048 // n_envs), **(algo_kwargs or {})}
-    venv = make_vec_env(env_id, n_envs=n_envs, seed=seed, **env_kwargs)
     algo_cls = MaskablePPO if algo == "maskable-ppo" else PPO
     try:
         import tensorboard  # noqa: F401
@@ -323,35 +316,22 @@ def train(
     model = algo_cls(cls, venv, policy_kwargs=pkw, seed=seed, device=device, verbose=verbose, tensorboard_log=tb, **akw)
     if init_policy is not None:
         model.policy.load_state_dict(init_policy.state_dict())
-
     summary: dict[str, Any] = {
         "algo": algo, "policy": cls.__name__, "seed": seed, "n_envs": n_envs, "algo_kwargs": akw,
         "device": device, "torch_threads": torch.get_num_threads(),
     }
-    callback = None
-    ref_spec = None
-    if eval_instances > 0:
-        val = validation_set(env_id, env_kwargs, eval_instances, eval_seed)
-        ref_spec = resolve_reference(val[0], reference)
-        cache = Path(cache_dir) if cache_dir is not None else out
-        ref = reference_costs(val, ref_spec, cache / "reference.json", progress=progress_bar) if ref_spec else None
-        summary.update(eval_instances=eval_instances, eval_seed=eval_seed, reference=ref_spec)
-        callback = _make_eval_callback(
-            instances=val, ref=ref, eval_freq=int(eval_freq or max(1, timesteps // 10)), out_dir=out,
-            env_id=env_id, env_kwargs=env_kwargs, summary=summary,
-        )
-    t_learn = time.perf_counter()
-    model.learn(total_timesteps=int(timesteps), callback=callback, progress_bar=progress_bar,
-                tb_log_name=f"{algo}-{cls.__name__}")
-    learn_s = time.perf_counter() - t_learn  # PPO itself (evaluations included), without reference solving
-    elapsed = time.perf_counter() - t0
-    history = callback.history if callback is not None else []
-    summary.update(timesteps=int(model.num_timesteps), train_time_s=elapsed, learn_time_s=learn_s, history=history)
-    final = save_policy(model.policy, out / "final", env_id=env_id, env_kwargs=env_kwargs, training=summary)
-    best = out / "best" if callback is not None and (out / "best").is_dir() else None
-    (out / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2) + "\n")
-    venv.close()
-    return TrainResult(model, best, final, history, elapsed, ref_spec)
+    return model, summary
+
+
+def _validation_callback(env_id: str, env_kwargs: dict[str, Any], out: Path, summary: dict[str, Any], *, eval_instances: int,
+                         eval_seed: int, eval_freq: int, reference: str | None, cache_dir: Path, progress: bool) -> Any:
+    """The callback of :func:`train` that validates every ``eval_freq`` steps (it records the reference in ``summary``)."""
+    val = validation_set(env_id, env_kwargs, eval_instances, eval_seed)
+    ref_spec = resolve_reference(val[0], reference)
+    ref = reference_costs(val, ref_spec, cache_dir / "reference.json", progress=progress) if ref_spec else None
+    summary.update(eval_instances=eval_instances, eval_seed=eval_seed, reference=ref_spec)
+    return _make_eval_callback(instances=val, ref=ref, eval_freq=eval_freq, out_dir=out, env_id=env_id,
+                               env_kwargs=env_kwargs, summary=summary)
 
 
 def _jsonable(value: Any) -> Any:
