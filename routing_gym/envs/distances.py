@@ -105,19 +105,21 @@ def truncate_one_decimal(d: np.ndarray) -> np.ndarray:
 
 
 def mds_embedding(distances: np.ndarray) -> np.ndarray:
-    """2-D classical multidimensional scaling of a distance matrix.
+    """2-D classical multidimensional scaling of a distance matrix, or of a batch ``(..., n, n)`` of them.
 
     Used to give instances that only come as an explicit matrix a position per
-    node for rendering and for the policies' observations.
+    node for rendering and for the policies' observations. An asymmetric matrix
+    is embedded through the mean of its squared distances in both directions.
     """
     d2 = np.asarray(distances, dtype=np.float64) ** 2
-    d2 = 0.5 * (d2 + d2.T)
-    n = d2.shape[0]
+    d2 = 0.5 * (d2 + np.swapaxes(d2, -1, -2))
+    n = d2.shape[-1]
     j = np.eye(n) - 1.0 / n
     b = -0.5 * j @ d2 @ j
     w, v = np.linalg.eigh(b)
-    top = np.argsort(w)[::-1][:2]
-    return v[:, top] * np.sqrt(np.maximum(w[top], 0.0))
+    top = np.argsort(w, axis=-1)[..., ::-1][..., :2]
+    scale = np.sqrt(np.maximum(np.take_along_axis(w, top, axis=-1), 0.0))
+    return np.take_along_axis(v, top[..., None, :], axis=-1) * scale[..., None, :]
 
 
 def normalize_coords(coords: np.ndarray) -> np.ndarray:
