@@ -56,34 +56,11 @@ class Judgement:
 
 
 def judge(env_id: str, instance: Any, solution: Any) -> Judgement:
-    """Replay ``solution`` through the environment; the env's summed reward is the cost."""
-    import routing_gym  # noqa: F401 - registers ids in worker processes
+    """Replay ``solution`` through the environment (:func:`routing_gym.envs.replay`); the env's summed reward is the cost."""
+    from routing_gym.envs.replay import replay
 
-    env = gym.make(env_id, instance=instance).unwrapped
-    try:
-        options, actions = env.kernel_type.solution_to_actions(instance, solution)
-    except (TypeError, ValueError) as exc:
-        return Judgement(math.nan, False, f"solution cannot be replayed: {exc}")
-    env.reset(options=options)
-    total, terminated, info = 0.0, False, {}
-    for i, a in enumerate(actions):
-        if terminated:
-            return Judgement(math.nan, False, f"episode ended before action {i} of {len(actions)}")
-        try:
-            _, r, terminated, _, info = env.step(a)
-        except ValueError as exc:  # out-of-range action
-            return Judgement(math.nan, False, f"action {i}: {exc}")
-        total += r
-        if info.get("invalid_action"):
-            return Judgement(math.nan, False, f"action {i} ({a}) is infeasible in the environment")
-    if not terminated:
-        return Judgement(math.nan, False, "solution leaves the episode unfinished (not every node served)")
-    ev = evaluate(instance, solution)
-    cost = -total
-    if not ev.feasible or not math.isclose(cost, ev.cost, rel_tol=1e-9, abs_tol=1e-9):
-        # The env and evaluate disagree: a bug, never a silent pass.
-        return Judgement(math.nan, False, f"env cost {cost} / evaluate {ev} disagree")
-    return Judgement(cost, True, "")
+    r = replay(env_id, instance, solution)
+    return Judgement(r.cost, r.feasible, r.message)
 
 
 _SOLVERS: dict[tuple[str, tuple], Any] = {}

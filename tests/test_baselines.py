@@ -28,7 +28,7 @@ from routing_gym.baselines.heuristics import (
 )
 from routing_gym.baselines.ortools_solver import build_routing_model, cvrp_fleet_bound, integer_distances
 from routing_gym.baselines.references import reference_available, reference_scale
-from routing_gym.envs import CVRPGenerator, CVRPInstance, TSPGenerator, TSPInstance, evaluate, load_instance
+from routing_gym.envs import CVRPGenerator, CVRPInstance, TSPGenerator, TSPInstance, evaluate, load_instance, replay
 from routing_gym.errors import SolverError
 
 TSP_SPECS = ["nn", "nn:ls=false", "farthest", "farthest:ls=false", "cheapest", "cheapest:ls=false",
@@ -43,20 +43,10 @@ CVRP_SPECS = ["nn", "nn:ls=false", "savings", "savings:ls=false", "sweep", "swee
 
 
 def replay_cost(inst, solution) -> float:
-    """Play ``solution`` through the environment; returns minus the summed reward."""
-    env_id = "routing_gym/TSP-v0" if isinstance(inst, TSPInstance) else "routing_gym/CVRP-v0"
-    env = gym.make(env_id, instance=inst)
-    opts, actions = env.unwrapped.kernel_type.solution_to_actions(inst, solution)
-    env.reset(seed=0, options={"instance": inst, **opts})
-    total, terminated, info = 0.0, False, {}
-    for a in actions:
-        assert not terminated, "episode ended before the solution was fully played"
-        _, r, terminated, _, info = env.step(a)
-        assert not info["invalid_action"], f"action {a} was masked"
-        total += r
-    assert terminated
-    env.close()
-    return -total
+    """Play ``solution`` through the environment (the one replay); returns minus the summed reward."""
+    r = replay(None, inst, solution)
+    assert r.feasible, r.message
+    return -r.reward
 
 
 def check_solution(inst, result) -> float:

@@ -11,7 +11,7 @@ import pytest
 
 from routing_gym.envs import (
     CVRPGenerator, CVRPInstance, InstanceError, TSPGenerator, TSPInstance, default_capacity, evaluate,
-    load_instance, read_solution,
+    load_instance, read_solution, replay,
 )
 from routing_gym.envs.distances import distance_matrix
 
@@ -261,16 +261,9 @@ def _csv(path: Path) -> dict[str, dict[str, str]]:
 
 
 def _replay_cvrp(inst: CVRPInstance, routes: list[list[int]]) -> float:
-    env = gym.make("routing_gym/CVRP-v0", instance=inst, invalid_action="raise")
-    opts, actions = env.unwrapped.kernel_type.solution_to_actions(inst, routes)
-    env.reset(options=opts)
-    total, term, info = 0.0, False, {}
-    for a in actions:
-        _, r, term, _, info = env.step(a)
-        total += r
-    assert term, "replay did not finish the episode"
-    assert info["cost"] == -total
-    return -total
+    r = replay("routing_gym/CVRP-v0", inst, routes)
+    assert r.feasible, r.message
+    return r.cost
 
 
 def test_cvrplib_x__solutions_replay_to_best_known_cost(shared_data: Path) -> None:

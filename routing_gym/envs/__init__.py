@@ -16,6 +16,7 @@ from routing_gym.envs.cvrp.types import CVRPInstance, evaluate_cvrp
 from routing_gym.envs.evaluation import Evaluation
 from routing_gym.envs.io import SolutionFile, load_instance, read_solution
 from routing_gym.envs.registration import env_ids, register_envs
+from routing_gym.envs.replay import Replay, replay
 from routing_gym.envs.tsp.env import TSPEnv, TSPVectorEnv
 from routing_gym.envs.tsp.generator import TSPGenerator
 from routing_gym.envs.tsp.kernel import TSPKernel
@@ -37,5 +38,5 @@ __all__ = [
     "CVRPEnv", "CVRPGenerator", "CVRPInstance", "CVRPKernel", "CVRPVectorEnv", "Evaluation",
     "InstanceError", "InvalidActionError", "SolutionFile", "TSPEnv", "TSPGenerator", "TSPInstance", "TSPKernel",
     "TSPVectorEnv", "default_capacity", "evaluate", "evaluate_cvrp", "evaluate_tsp", "load_instance",
-    "env_ids", "read_solution", "register_envs",
+    "env_ids", "read_solution", "register_envs", "Replay", "replay",
 ]
