@@ -148,6 +148,49 @@ class CVRPFeaturizer(Featurizer):
         return NodeInputs(feats, coords, keep, mask, cur, torch.zeros(b, dtype=torch.long, device=dev))
 
 
+class CVRPTWFeaturizer(Featurizer):
+    """``routing_gym/CVRPTW-v0``: the reduced state is the unserved customers, the depot and the current node.
+
+    Node features (times are the observation's fractions of the depot's opening span):
+    ``x, y, demand / capacity, ready, due, service time, wait = max(0, ready - t),
+    slack = due - t, is_depot, is_current, remaining load / capacity, t, feasible``, where ``t``
+    is the departure time from the current node (``current_time``); the remaining load and
+    ``t`` are global features, broadcast to every node. Travel times are not observed; the
+    network infers them from the positions.
+    """
+
+    name = "cvrptw"
+    obs_keys = frozenset({"coords", "demands", "time_windows", "service_times", "remaining_capacity", "current_time",
+                          "current_node", "visited", "action_mask"})
+    node_dim = 13
+    static_keys = ("coords", "demands", "time_windows", "service_times")
+
+    def __call__(self, obs: Mapping[str, torch.Tensor]) -> NodeInputs:
+        coords = obs["coords"].float()
+        b, n, _ = coords.shape
+        dev = coords.device
+        rows = torch.arange(b, device=dev)
+        cur = node_index(obs["current_node"], n)
+        visited = as_bool(obs["visited"]).reshape(b, n)
+        mask = as_bool(obs["action_mask"]).reshape(b, n)
+        demand = obs["demands"].float().reshape(b, n)
+        windows = obs["time_windows"].float().reshape(b, n, 2)
+        ready, due = windows[..., 0], windows[..., 1]
+        service = obs["service_times"].float().reshape(b, n)
+        now = obs["current_time"].float().reshape(b, 1)
+        remaining = obs["remaining_capacity"].float().reshape(b, 1).expand(b, n)
+        is_depot = torch.zeros(b, n, device=dev)
+        is_depot[:, 0] = 1.0
+        is_cur = torch.zeros(b, n, device=dev)
+        is_cur[rows, cur] = 1.0
+        feats = torch.stack([
+            coords[..., 0], coords[..., 1], demand, ready, due, service, (ready - now).clamp_min(0.0), due - now,
+            is_depot, is_cur, remaining, now.expand(b, n), mask.float(),
+        ], dim=-1)
+        keep = ~visited | (is_depot > 0) | (is_cur > 0)
+        return NodeInputs(feats, coords, keep, mask, cur, torch.zeros(b, dtype=torch.long, device=dev))
+
+
 _FEATURIZERS: dict[str, type[Featurizer]] = {}
 
 
@@ -164,6 +207,7 @@ def register_featurizer(cls: type[Featurizer]) -> type[Featurizer]:
 
 register_featurizer(TSPFeaturizer)
 register_featurizer(CVRPFeaturizer)
+register_featurizer(CVRPTWFeaturizer)
 
 
 def _load_problem_featurizers() -> None:

@@ -42,7 +42,7 @@ import torch.nn.functional as F
 from routing_gym.agents.checkpoint import save_policy, spaces_for
 from routing_gym.agents.featurizers import square_symmetry_torch
 from routing_gym.registry import env_id_for
-from routing_gym.agents.policies import RoutingPolicy, make_policy, obs_to_tensors
+from routing_gym.agents.policies import RoutingPolicy, check_pointer_spaces, make_policy, obs_to_tensors
 from routing_gym.agents.train import VALIDATION_SEED, evaluate_policy, reference_costs, resolve_reference, validation_set
 from routing_gym.errors import RoutingGymError, SolverError
 
@@ -491,6 +491,7 @@ def _initial_policy(init: Any, policy: str, env_id: str, env_kwargs: dict[str, A
     if init is not None:
         return _load_init(init)
     obs_space, act_space = spaces_for(env_id, env_kwargs)
+    check_pointer_spaces(obs_space, act_space, env_id=env_id)
     return make_policy(policy, obs_space, act_space, **(policy_kwargs or {}))
 
 

@@ -101,16 +101,12 @@ class RoutingPolicy(MaskableActorCriticPolicy):
     ) -> None:
         if use_sde:
             raise RoutingGymError(f"{type(self).__name__}: use_sde is for continuous actions; routing actions are discrete")
-        if not isinstance(observation_space, spaces.Dict):
-            raise RoutingGymError(f"{type(self).__name__}: expected a Dict observation space, got {observation_space}")
-        if not isinstance(action_space, spaces.Discrete):
-            raise RoutingGymError(f"{type(self).__name__}: expected a Discrete action space, got {action_space}")
+        feat = check_pointer_spaces(observation_space, action_space, type(self).__name__, featurizer=featurizer)
         if embed_dim <= 0 or num_layers < 0 or num_heads <= 0 or embed_dim % num_heads:
             raise RoutingGymError(
                 f"{type(self).__name__}: need embed_dim > 0 divisible by num_heads > 0 and num_layers >= 0, "
                 f"got embed_dim={embed_dim}, num_heads={num_heads}, num_layers={num_layers}"
             )
-        feat = get_featurizer(featurizer) if featurizer is not None else featurizer_for(observation_space)
         # Plain attributes first: MaskableActorCriticPolicy.__init__ calls self._build().
         self.featurizer: Featurizer = feat
         self.arch: dict[str, Any] = {
@@ -220,6 +216,38 @@ class RoutingPolicy(MaskableActorCriticPolicy):
         _, values = self.node_logits(obs)
         assert values is not None
         return values
+
+
+def check_pointer_spaces(observation_space: spaces.Space, action_space: spaces.Space, who: str = "a pointer policy",
+                         env_id: str | None = None, featurizer: str | None = None) -> Featurizer:
+    """The featurizer of ``observation_space``, or a :class:`RoutingGymError` saying why a pointer policy cannot play it.
+
+    The pointer policies score nodes, one action per node: they need a ``Dict`` observation
+    that a registered featurizer reads and a ``Discrete`` action space. A ``MultiDiscrete``
+    (one move per robot) or ``Box`` (continuous control) problem needs another kind of
+    policy. With ``env_id`` the message names the environment and its problem.
+
+    :param featurizer: a featurizer's registry name; ``None`` looks it up by the observation keys.
+    """
+    where = ""
+    if env_id is not None:
+        from routing_gym.registry import UnknownProblemError, problem_of_env
+
+        try:
+            where = f"{env_id} (problem {problem_of_env(env_id).name!r}): "
+        except UnknownProblemError:
+            where = f"{env_id}: "
+    if not isinstance(action_space, spaces.Discrete):
+        raise RoutingGymError(
+            f"{where}{who} needs a Discrete action space (a pointer policy chooses one node per step), got "
+            f"{action_space}; a MultiDiscrete or Box problem needs another kind of policy"
+        )
+    if not isinstance(observation_space, spaces.Dict):
+        raise RoutingGymError(f"{where}{who} needs a Dict observation space, got {observation_space}")
+    try:
+        return get_featurizer(featurizer) if featurizer is not None else featurizer_for(observation_space)
+    except RoutingGymError as exc:
+        raise RoutingGymError(f"{where}{exc}") from None
 
 
 def compact_nodes(inp: NodeInputs) -> tuple[NodeInputs, torch.Tensor | None]:

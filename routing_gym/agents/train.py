@@ -20,9 +20,9 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from routing_gym.agents.checkpoint import load_policy, save_policy
+from routing_gym.agents.checkpoint import load_policy, save_policy, spaces_for
 from routing_gym.agents.inference import rollout
-from routing_gym.agents.policies import RoutingPolicy, policy_class
+from routing_gym.agents.policies import RoutingPolicy, check_pointer_spaces, policy_class
 from routing_gym.agents.vec_env import make_vec_env
 from routing_gym.errors import RoutingGymError, SolverError
 
@@ -274,6 +274,7 @@ def train(
     env_kwargs = dict(env_kwargs or {})
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    check_pointer_spaces(*spaces_for(env_id, env_kwargs), env_id=env_id)
     venv = make_vec_env(env_id, n_envs=n_envs, seed=seed, **env_kwargs)
     model, summary = _build_model(venv, out, policy=policy, algo=algo, n_envs=n_envs, seed=seed, policy_kwargs=policy_kwargs,
                                   algo_kwargs=algo_kwargs, init=init, device=device, verbose=verbose)
