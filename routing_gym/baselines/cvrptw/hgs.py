@@ -9,7 +9,8 @@ travel, service and ready times up, due times down). PyVRP's schedule is the
 instance's: service starts at ``max(arrival, tw_early)`` and must start by
 ``tw_late``, waiting is free, vehicles leave the depot no earlier than its
 opening and return by its closing. The objective is distance only (no duration
-or vehicle cost), the fleet is ``n`` vehicles. The solution is checked with
+or vehicle cost), the fleet is ``n`` vehicles. PyVRP's cap on its penalties is
+raised with the scale (see :func:`solve_hgs`). The solution is checked with
 ``evaluate_cvrptw``.
 """
 
@@ -22,6 +23,11 @@ import numpy as np
 from routing_gym.baselines.cvrptw.timing import scaled_times
 from routing_gym.baselines.references import _require, reference_scale
 from routing_gym.errors import SolverError
+
+#: PyVRP's default cap on a penalty per unit of constraint violation
+DEFAULT_MAX_PENALTY = 1e5
+#: cap used here, per unit of the longest scaled edge (a unit of violation always costs more than any edge)
+PENALTY_PER_EDGE = 100.0
 
 
 def pyvrp_tw_data(instance: Any, scale: float | None = None) -> tuple[Any, float]:
@@ -60,8 +66,13 @@ def solve_hgs(instance: Any, time_limit: float = 1.0, seed: int = 0, *, scale: f
 
     if time_limit is None or not time_limit > 0:
         raise SolverError(f"cvrptw hgs: needs a time_limit > 0, got {time_limit!r}")
-    data, _ = pyvrp_tw_data(instance, scale)
-    result = pyvrp.solve(data, MaxRuntime(float(time_limit)), seed=int(seed), collect_stats=False, display=False)
+    data, s = pyvrp_tw_data(instance, scale)
+    # PyVRP caps its penalty per unit of excess load / time warp (default 1e5); with distances scaled
+    # to 1e5..1e6 that cap is below one unit of distance and small instances end infeasible
+    longest = float(np.max(instance.distances)) * s
+    penalty = pyvrp.PenaltyParams(max_penalty=max(DEFAULT_MAX_PENALTY, PENALTY_PER_EDGE * longest))
+    result = pyvrp.solve(data, MaxRuntime(float(time_limit)), seed=int(seed), collect_stats=False, display=False,
+                         params=pyvrp.SolveParams(penalty=penalty))
     best = result.best
     if not best.is_feasible():
         raise TimeoutError(f"HGS found no feasible CVRPTW solution in {time_limit} s")
