@@ -30,6 +30,7 @@ import numpy as np
 from routing_gym.baselines.base import Solver, register_solver
 from routing_gym.envs.tsp.types import TSPInstance
 from routing_gym.errors import SolverError
+from routing_gym.registry import problem_of
 
 #: default multiplier of float distances before rounding to integers
 DEFAULT_SCALE = 10_000
@@ -179,6 +180,9 @@ class ORToolsSolver(Solver):
         search_parameters(None, self.first_solution, self.metaheuristic)  # fail early on a bad name
 
     def solve(self, instance: Any) -> Any:
+        hook = self.hooks.get(problem_of(instance).name)
+        if hook is not None:  # a problem added by its own baselines module (``@ORToolsSolver.for_problem``)
+            return hook(self, instance)
         d, _ = integer_distances(instance.distances, instance.is_integer, self.scale)
         if isinstance(instance, TSPInstance):
             if instance.num_nodes < 2:

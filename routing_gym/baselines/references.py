@@ -32,6 +32,7 @@ from routing_gym.baselines.base import Solver, register_solver
 from routing_gym.envs.cvrp.types import CVRPInstance
 from routing_gym.envs.tsp.types import TSPInstance
 from routing_gym.errors import SolverError
+from routing_gym.registry import problem_of
 
 #: the optional package each reference needs
 PACKAGES = {"lkh": "elkai", "hgs": "pyvrp"}
@@ -139,6 +140,9 @@ class LKHSolver(Solver):
         return "\n".join(lines) + "\n"
 
     def solve(self, instance: TSPInstance) -> list[int]:
+        hook = self.hooks.get(problem_of(instance).name)
+        if hook is not None:  # a problem added by its own baselines module (``@LKHSolver.for_problem``)
+            return hook(self, instance)
         elkai = _require("lkh")
         n = instance.num_nodes
         if n <= 3:  # LKH needs at least 3 nodes; for 3 try both orientations
