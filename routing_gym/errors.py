@@ -26,3 +26,8 @@ class SolverError(RoutingGymError, RuntimeError):
 
 class CheckpointError(RoutingGymError, ValueError):
     """A model checkpoint is missing, corrupt, or does not match the network it is loaded into."""
+
+
+class ConfigError(RoutingGymError, ValueError):
+    """A bad argument: an unknown name, a value of the wrong type, out of range or not finite,
+    an unwritable output folder, options that do not go together."""

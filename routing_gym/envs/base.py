@@ -12,6 +12,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from routing_gym.envs.kernel import Kernel
+from routing_gym.envs.validation import check_memory_budget
 from routing_gym.errors import InstanceError, InvalidActionError
 
 INVALID_ACTION_MODES = ("penalty", "raise")
@@ -76,6 +77,7 @@ class RoutingEnv(gym.Env):
             check_instance_type(kt, instance)
         size = kt.instance_size(instance) if instance is not None else getattr(self.generator, kt.size_name)
         self.size = int(size)
+        check_memory_budget(self.size)  # the kernel holds a distance matrix
         self.fixed_instance = instance
         self.render_mode = render_mode
         self.invalid_action = _check_invalid_mode(invalid_action)
@@ -224,6 +226,7 @@ class RoutingVectorEnv(VectorEnv):
         if instance is not None:
             check_instance_type(kt, instance)
         self.size = int(kt.instance_size(instance) if instance is not None else getattr(self.generator, kt.size_name))
+        check_memory_budget(self.size, int(num_envs), "num_envs")  # the kernel holds num_envs distance matrices
         self.num_envs = int(num_envs)
         self.fixed_instance = instance
         self.render_mode = render_mode

@@ -58,3 +58,77 @@ def check_integer_values(arr: np.ndarray, field: str) -> np.ndarray:
     out = arr.astype(np.int64)
     out.setflags(write=False)
     return out
+
+
+# --- arguments of generators and environments ---------------------------------
+
+#: Default memory budget, in bytes, for the dense float64 distance matrices of one
+#: batch of generated instances (a generator's batch, or an environment's kernel):
+#: ``batch * nodes**2 * 8`` bytes. 4 GiB allows one instance of up to 23170 nodes,
+#: or 1024 parallel episodes of 724 nodes; peak use while generating is about three
+#: times the budget. ``ROUTING_GYM_MEMORY_BUDGET`` (bytes, or with a K/M/G/T
+#: suffix, binary) overrides it. Files have their own limit, ``routing_gym.envs.io.MAX_NODES``.
+MEMORY_BUDGET = 4 * 2**30
+
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def memory_budget() -> int:
+    """The memory budget in bytes: ``$ROUTING_GYM_MEMORY_BUDGET`` if set, else :data:`MEMORY_BUDGET`."""
+    import os
+    import re
+
+    from routing_gym.errors import ConfigError
+
+    text = os.environ.get("ROUTING_GYM_MEMORY_BUDGET", "").strip()
+    if not text:
+        return MEMORY_BUDGET
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?", text, flags=re.IGNORECASE)
+    if not m or float(m.group(1)) <= 0:
+        raise ConfigError(f"ROUTING_GYM_MEMORY_BUDGET: expected a positive number of bytes (e.g. 8G), got {text!r}")
+    return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
+
+
+def _bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} PiB"  # pragma: no cover
+
+
+def check_memory_budget(num_nodes: int, batch: int = 1, field: str = "num_nodes") -> None:
+    """Raise :class:`InstanceError` when ``batch`` distance matrices of ``num_nodes`` nodes exceed :func:`memory_budget`."""
+    need = int(batch) * int(num_nodes) ** 2 * 8
+    budget = memory_budget()
+    if need > budget:
+        what = f"{num_nodes} nodes" if batch == 1 else f"{batch} x {num_nodes} nodes"
+        raise InstanceError(f"{field}: {what} need {_bytes(need)} of distance matrices, above the memory budget of "
+                            f"{_bytes(budget)} (set ROUTING_GYM_MEMORY_BUDGET to change it)")
+
+
+def check_int_arg(value: Any, field: str, low: int | None = None, high: int | None = None) -> int:
+    """``value`` as an ``int``; a bool, a float (even 2.0), a string or a value out of ``[low, high]`` raises."""
+    from numbers import Integral
+
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise InstanceError(f"{field}: expected an integer, got {value!r}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        rng = f">= {low}" if high is None else (f"<= {high}" if low is None else f"in [{low}, {high}]")
+        raise InstanceError(f"{field}: expected an integer {rng}, got {value!r}")
+    return int(value)
+
+
+def check_real_arg(value: Any, field: str, low: float | None = None, *, strict: bool = False,
+                   high: float | None = None) -> float:
+    """``value`` as a finite ``float`` (``> low`` when ``strict``, else ``>= low``; ``<= high``); NaN, inf, bools, strings raise."""
+    import math
+    from numbers import Real
+
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(float(value)):
+        raise InstanceError(f"{field}: expected a finite number, got {value!r}")
+    if low is not None and (value < low or (strict and value == low)):
+        raise InstanceError(f"{field}: expected a number {'>' if strict else '>='} {low:g}, got {value!r}")
+    if high is not None and value > high:
+        raise InstanceError(f"{field}: expected a number <= {high:g}, got {value!r}")
+    return float(value)

@@ -8,6 +8,7 @@ import numpy as np
 
 from routing_gym.envs.distances import euclidean
 from routing_gym.envs.cvrp.types import CVRPInstance
+from routing_gym.envs.validation import check_int_arg, check_memory_budget, check_real_arg
 from routing_gym.errors import InstanceError
 
 #: Vehicle capacity per number of customers in Kool et al. (2019).
@@ -26,12 +27,19 @@ def default_capacity(num_customers: int) -> int:
 class CVRPGenerator:
     """Random CVRP instances in the unit square.
 
-    :param num_nodes: number of customers ``n``; the depot is node 0.
-    :param capacity: vehicle capacity; ``None`` takes :func:`default_capacity`
+    :param num_nodes: number of customers ``n``; the depot is node 0 (``n + 1`` nodes within
+        the memory budget of :data:`~routing_gym.envs.validation.MEMORY_BUDGET`).
+    :param capacity: vehicle capacity, a positive integer; ``None`` takes :func:`default_capacity`
         (30 / 40 / 50 for 20 / 50 / 100 customers).
     :param min_demand: smallest integer demand (inclusive), default 1.
     :param max_demand: largest integer demand (inclusive), default 9.
     :param distribution: ``"uniform"`` customers, or ``"clustered"`` around random centres.
+    :param num_clusters: cluster centres of the clustered customers.
+    :param cluster_std: standard deviation of the clustered customers around their centre.
+
+    Every parameter is checked when the generator is built: integers must be
+    integers (capacity ``2.5`` is refused, not rounded), numbers finite, and a bad
+    value raises :class:`~routing_gym.errors.InstanceError` naming it.
     """
 
     num_nodes: int = 20
@@ -43,14 +51,20 @@ class CVRPGenerator:
     cluster_std: float = 0.07
 
     def __post_init__(self) -> None:
-        if int(self.num_nodes) != self.num_nodes or self.num_nodes < 1:
-            raise InstanceError(f"num_nodes: expected an integer >= 1, got {self.num_nodes!r}")
+        check_int_arg(self.num_nodes, "num_nodes", 1)
+        check_memory_budget(self.num_nodes + 1)
+        if self.capacity is not None:
+            check_int_arg(self.capacity, "capacity", 1)
+        check_int_arg(self.min_demand, "min_demand", 0)
+        check_int_arg(self.max_demand, "max_demand", 0)
         if not 0 <= self.min_demand <= self.max_demand:
             raise InstanceError(f"min_demand/max_demand: expected 0 <= min <= max, got {self.min_demand}, {self.max_demand}")
         if self.max_demand > self.vehicle_capacity:
             raise InstanceError(f"max_demand: {self.max_demand} exceeds capacity {self.vehicle_capacity}")
-        if self.distribution not in DISTRIBUTIONS:
+        if not isinstance(self.distribution, str) or self.distribution not in DISTRIBUTIONS:
             raise InstanceError(f"distribution: expected one of {DISTRIBUTIONS}, got {self.distribution!r}")
+        check_int_arg(self.num_clusters, "num_clusters", 1)
+        check_real_arg(self.cluster_std, "cluster_std", 0.0, strict=True)
 
     @property
     def vehicle_capacity(self) -> int:
@@ -61,6 +75,8 @@ class CVRPGenerator:
 
     def sample(self, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
         """A batch of ``size`` instances as arrays (depot first): coords, distances, demands, capacity."""
+        check_int_arg(size, "size", 1)
+        check_memory_budget(self.num_nodes + 1, size, "size")
         n = self.num_nodes
         coords = rng.random((size, n + 1, 2))
         if self.distribution == "clustered":

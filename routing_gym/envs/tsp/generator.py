@@ -8,6 +8,7 @@ import numpy as np
 
 from routing_gym.envs.distances import euclidean
 from routing_gym.envs.tsp.types import TSPInstance
+from routing_gym.envs.validation import check_int_arg, check_memory_budget, check_real_arg
 from routing_gym.errors import InstanceError
 
 DISTRIBUTIONS = ("uniform", "clustered")
@@ -17,7 +18,8 @@ DISTRIBUTIONS = ("uniform", "clustered")
 class TSPGenerator:
     """Random Euclidean TSP instances in the unit square.
 
-    :param num_nodes: number of cities ``n`` (at least 2).
+    :param num_nodes: number of cities ``n`` (at least 2; within the memory budget of
+        :data:`~routing_gym.envs.validation.MEMORY_BUDGET`, 23170 cities by default).
     :param distribution: ``"uniform"`` (Kool et al.) or ``"clustered"`` (Gaussian
         clusters with uniformly drawn centres, clipped to the unit square).
     :param num_clusters: clusters of the ``"clustered"`` distribution.
@@ -25,6 +27,10 @@ class TSPGenerator:
 
     ``generator(rng)`` returns one :class:`TSPInstance`; :meth:`sample` returns a
     batch of raw arrays for the vectorised kernel. Only ``rng`` is used for randomness.
+
+    Every parameter is checked when the generator is built: integers must be
+    integers (``2.0`` is refused, not rounded), numbers finite, and a bad value
+    raises :class:`~routing_gym.errors.InstanceError` naming it.
     """
 
     num_nodes: int = 20
@@ -33,12 +39,12 @@ class TSPGenerator:
     cluster_std: float = 0.07
 
     def __post_init__(self) -> None:
-        if int(self.num_nodes) != self.num_nodes or self.num_nodes < 2:
-            raise InstanceError(f"num_nodes: expected an integer >= 2, got {self.num_nodes!r}")
-        if self.distribution not in DISTRIBUTIONS:
+        check_int_arg(self.num_nodes, "num_nodes", 2)
+        check_memory_budget(self.num_nodes)
+        if not isinstance(self.distribution, str) or self.distribution not in DISTRIBUTIONS:
             raise InstanceError(f"distribution: expected one of {DISTRIBUTIONS}, got {self.distribution!r}")
-        if self.num_clusters < 1 or self.cluster_std <= 0:
-            raise InstanceError(f"num_clusters/cluster_std: expected >= 1 and > 0, got {self.num_clusters}, {self.cluster_std}")
+        check_int_arg(self.num_clusters, "num_clusters", 1)
+        check_real_arg(self.cluster_std, "cluster_std", 0.0, strict=True)
 
     def sample_coords(self, rng: np.random.Generator, size: int) -> np.ndarray:
         n = self.num_nodes
@@ -51,6 +57,8 @@ class TSPGenerator:
 
     def sample(self, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
         """A batch of ``size`` instances as arrays: ``coords (size, n, 2)``, ``distances (size, n, n)``."""
+        check_int_arg(size, "size", 1)
+        check_memory_budget(self.num_nodes, size, "size")
         coords = self.sample_coords(rng, size)
         return {"coords": coords, "distances": euclidean(coords), "obs_coords": coords.astype(np.float32)}
 
