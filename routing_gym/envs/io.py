@@ -13,6 +13,7 @@ order, the depot first for VRP files. Every problem with a file raises
 from __future__ import annotations
 
 import csv
+import math
 import os
 import re
 from pathlib import Path
@@ -242,25 +243,89 @@ def _distances(path: Path, specs: dict[str, Any], sections: dict[str, list[str]]
                         f"{tuple(t for t in COORD_TYPES if t != 'EUC') + ('EXPLICIT',)}")
 
 
-def read_solution(path: str | os.PathLike) -> SolutionFile:
-    """Read a CVRPLIB-style ``.sol`` file (``Route #k: ...`` lines and a ``Cost`` line).
+def read_solution(path: str | os.PathLike, instance: Any | None = None) -> SolutionFile:
+    """Read a CVRPLIB / Solomon ``.sol`` file (``Route #k: ...`` lines and a ``Cost`` line).
 
-    Customer ids in such files are already 0-based indices with the depot as 0,
-    so the routes are returned as they are.
+    Customer ids in such files are already 0-based indices with the depot as 0
+    (customers ``1..n``), so the routes are returned as they are.
+
+    Every route token must be an integer >= 1, and the ``Cost`` line, which ends
+    every such file, must be there and be a finite number: a file cut short
+    (no ``Cost`` line, or a route line cut before its colon) raises. With
+    ``instance`` (a VRP instance of any registered problem) the file is also
+    checked against it: every customer ``1..n`` exactly once, the routes feasible,
+    and the ``Cost`` line equal to the routes' cost under the instance's distance
+    convention (to 0.005, the rounding of a two-decimal cost).
+
+    :raises FileNotFoundError: if ``path`` does not exist.
+    :raises InstanceError: naming the file, the line or customer, and the value.
     """
-    import vrplib
+    from vrplib.parse.parse_utils import text2lines
 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no solution file at {path}")
-    try:
-        data = vrplib.read_solution(str(path))
-    except (ValueError, IndexError) as exc:
-        raise InstanceError(f"{path}: malformed solution file: {exc}") from None
-    routes = data.get("routes", [])
+    routes: list[list[int]] = []
+    cost: float | None = None
+    for line in text2lines(read_text(path)):
+        if line.startswith("Route"):
+            head, sep, body = line.partition(":")
+            if not sep:
+                raise InstanceError(f"{path}: route line {line!r} has no ':' (truncated file?)")
+            route = []
+            for tok in body.split():
+                try:
+                    node = int(tok)
+                except ValueError:
+                    raise InstanceError(f"{path}: {head.strip()}: customer {tok!r} is not an integer") from None
+                if node < 1:
+                    raise InstanceError(f"{path}: {head.strip()}: customer {node} (customers are numbered from 1; "
+                                        "the depot is implicit)")
+                route.append(node)
+            routes.append(route)
+        elif line.split(":")[0].strip().lower() == "cost" or line.split()[0].lower() == "cost":
+            text = line[4:].lstrip(" :\t")
+            try:
+                cost = float(text)
+            except ValueError:
+                raise InstanceError(f"{path}: Cost {text!r} is not a number") from None
+            if not math.isfinite(cost):
+                raise InstanceError(f"{path}: Cost {text!r} is not finite")
     if not routes:
         raise InstanceError(f"{path}: no 'Route #k:' lines")
-    cost = data.get("cost")
-    if cost is not None and not isinstance(cost, (int, float)):
-        raise InstanceError(f"{path}: Cost {cost!r} is not a number")
-    return SolutionFile([[int(x) for x in r] for r in routes], None if cost is None else float(cost))
+    if cost is None:
+        raise InstanceError(f"{path}: no 'Cost' line after the routes (truncated file?)")
+    if instance is not None:
+        _check_solution(path, routes, cost, instance)
+    return SolutionFile(routes, cost)
+
+
+def _check_solution(path: Path, routes: list[list[int]], cost: float, instance: Any) -> None:
+    from routing_gym.registry import problem_of
+
+    n = getattr(instance, "num_customers", None)
+    if n is None:
+        raise InstanceError(f"{path}: a .sol file holds VRP routes; a {type(instance).__name__} has no customers")
+    counts = np.bincount(np.fromiter((c for r in routes for c in r), dtype=np.int64), minlength=n + 1)
+    if counts.size > n + 1:
+        c = int(np.flatnonzero(counts[n + 1:])[0]) + n + 1
+        raise InstanceError(f"{path}: customer {c} does not exist; the instance has customers 1..{n}")
+    twice = np.flatnonzero(counts[1:] > 1) + 1
+    missing = np.flatnonzero(counts[1:] == 0) + 1
+    problems = []
+    if twice.size:
+        problems.append(f"customer {twice[0]} visited {counts[twice[0]]} times"
+                        + (f" ({twice.size} customers more than once)" if twice.size > 1 else ""))
+    if missing.size:
+        problems.append(f"customer {missing[0]} never visited"
+                        + (f" ({missing.size} customers missing)" if missing.size > 1 else "")
+                        + ("" if twice.size else " (truncated file, or a solution of another instance?)"))
+    if problems:
+        raise InstanceError(f"{path}: every customer must be visited once: {'; '.join(problems)}")
+    ev = problem_of(instance).evaluate(instance, routes)
+    if not ev.feasible:
+        raise InstanceError(f"{path}: the routes are infeasible for {getattr(instance, 'name', '') or 'the instance'}: "
+                            f"{ev.violation}")
+    if not math.isclose(ev.cost, cost, rel_tol=1e-9, abs_tol=0.005 + 1e-9):
+        raise InstanceError(f"{path}: Cost {cost:g} disagrees with the routes' cost {ev.cost:.6g} on "
+                            f"{getattr(instance, 'name', '') or 'the instance'}")
