@@ -14,16 +14,37 @@ from stable_baselines3.common.preprocessing import preprocess_obs
 import routing_gym  # noqa: F401
 from routing_gym.agents import AttentionPolicy, GNNPolicy, load_policy, make_vec_env, policy_heatmap, rollout, save_policy
 from routing_gym.agents.checkpoint import list_pretrained, spaces_for
-from routing_gym.agents.featurizers import featurizer_for, square_symmetry
+from routing_gym.agents.featurizers import CVRPTWFeaturizer, featurizer_for, square_symmetry
 from routing_gym.agents.imitation import behaviour_cloning, collect_demonstrations, label_instances
-from routing_gym.agents.policies import MASKED_LOGIT, make_policy, obs_to_tensors
+from routing_gym.agents.policies import MASKED_LOGIT, check_pointer_spaces, make_policy, obs_to_tensors
 from routing_gym.baselines.base import make_solver
 from routing_gym.envs import CVRPGenerator, TSPGenerator, evaluate
 from routing_gym.errors import CheckpointError, RoutingGymError, SolverError
+from routing_gym.registry import problem_of_env, problems
 
-TSP, CVRP = "routing_gym/TSP-v0", "routing_gym/CVRP-v0"
+TSP, CVRP, CVRPTW = "routing_gym/TSP-v0", "routing_gym/CVRP-v0", "routing_gym/CVRPTW-v0"
 SMALL = {"embed_dim": 32, "num_layers": 2, "num_heads": 4}
 POLICIES = [AttentionPolicy, GNNPolicy]
+
+
+def _has_featurizer(env_id: str) -> bool:
+    obs, act = spaces_for(env_id, problem_of_env(env_id).tiny_kwargs)
+    try:
+        check_pointer_spaces(obs, act)
+    except RoutingGymError:
+        return False
+    return True
+
+
+#: every registered problem that the pointer policies play (a Discrete action space and a featurizer)
+POINTER_ENVS = [p.env_id for p in problems().values() if _has_featurizer(p.env_id)]
+
+
+def make_instances(env_id: str, n: int, count: int, seed: int) -> list:
+    """``count`` instances with ``n`` nodes from the problem's generator."""
+    rng = np.random.default_rng(seed)
+    gen = problem_of_env(env_id).generator_type(num_nodes=n)
+    return [gen(rng) for _ in range(count)]
 
 
 def small_policy(cls: type, env_id: str, n: int = 10, **kw):
@@ -64,14 +85,17 @@ def cvrp_instances() -> list:
 
 
 # --- policies ----------------------------------------------------------------------------------
+def test_pointer_envs__include_every_routing_problem():
+    assert {TSP, CVRP, CVRPTW} <= set(POINTER_ENVS)
+
+
 @pytest.mark.parametrize("cls", POLICIES)
-@pytest.mark.parametrize("env_id", [TSP, CVRP])
+@pytest.mark.parametrize("env_id", POINTER_ENVS)
 def test_policy__forward_backward_on_batched_obs(cls, env_id):
     pol = small_policy(cls, env_id)
     obs = obs_to_tensors(mid_episode_obs(env_id, 10, 8, 4))
     logits, values = pol.node_logits(obs)
-    n_act = 10 if env_id == TSP else 11
-    assert logits.shape == (8, n_act) and values.shape == (8, 1)
+    assert logits.shape == (8, pol.action_space.n) and values.shape == (8, 1)
     (torch.logsumexp(logits, -1).mean() + values.pow(2).mean()).backward()
     grads = [p.grad for p in pol.parameters() if p.grad is not None]
     assert grads and all(torch.isfinite(g).all() for g in grads)
@@ -86,7 +110,7 @@ def test_policy__weights_do_not_depend_on_num_nodes(cls):
     assert logits.shape == (3, 30) and values.shape == (3, 1)
 
 
-@pytest.mark.parametrize("env_id", [TSP, CVRP])
+@pytest.mark.parametrize("env_id", POINTER_ENVS)
 def test_policy__sb3_preprocessed_obs_give_the_same_logits(env_id):
     pol = small_policy(AttentionPolicy, env_id)
     pol.set_training_mode(False)
@@ -100,7 +124,7 @@ def test_policy__sb3_preprocessed_obs_give_the_same_logits(env_id):
 
 
 @pytest.mark.parametrize("cls", POLICIES)
-@pytest.mark.parametrize("env_id", [TSP, CVRP])
+@pytest.mark.parametrize("env_id", POINTER_ENVS)
 @pytest.mark.parametrize("mask_from_obs", [True, False])
 def test_policy__never_samples_a_masked_action(cls, env_id, mask_from_obs):
     pol = small_policy(cls, env_id, mask_from_obs=mask_from_obs)
@@ -121,6 +145,32 @@ def test_policy__never_samples_a_masked_action(cls, env_id, mask_from_obs):
 def test_featurizer__unknown_observation_keys_raise():
     with pytest.raises(RoutingGymError, match="no featurizer"):
         featurizer_for({"coords", "something_else"})
+
+
+def test_check_pointer_spaces__names_the_space_the_keys_and_the_problem():
+    from gymnasium import spaces
+
+    obs, _ = spaces_for(CVRP, {"num_nodes": 5})
+    with pytest.raises(RoutingGymError, match=r"routing_gym/CVRP-v0 \(problem 'cvrp'\).*MultiDiscrete"):
+        check_pointer_spaces(obs, spaces.MultiDiscrete([3, 3]), env_id=CVRP)
+    with pytest.raises(RoutingGymError, match="AttentionPolicy needs a Discrete action space.*Box"):
+        make_policy(AttentionPolicy, obs, spaces.Box(0.0, 1.0, (2,)))
+    odd = spaces.Dict({"coords": obs["coords"], "fleet": spaces.Discrete(3)})
+    with pytest.raises(RoutingGymError, match=r"no featurizer for observations with keys \['coords', 'fleet'\]"):
+        check_pointer_spaces(odd, spaces.Discrete(6), env_id=CVRP)
+
+
+def test_cvrptw_featurizer__time_features_follow_the_observation():
+    obs = obs_to_tensors(mid_episode_obs(CVRPTW, 10, 6, 4, seed=2))
+    inp = CVRPTWFeaturizer()(obs)
+    ready, due = obs["time_windows"][..., 0], obs["time_windows"][..., 1]
+    now = obs["current_time"].reshape(-1, 1)
+    assert inp.features.shape == (6, 11, CVRPTWFeaturizer.node_dim)
+    torch.testing.assert_close(inp.features[..., 6], (ready - now).clamp_min(0))  # wait
+    torch.testing.assert_close(inp.features[..., 7], due - now)  # slack
+    assert (inp.anchor == 0).all() and inp.keep[:, 0].all()
+    assert torch.equal(inp.keep, ~obs["visited"].bool() | (torch.arange(11) == 0) | (torch.arange(11) == inp.current[:, None]))
+    assert not (inp.mask & ~inp.keep).any()  # only kept nodes are feasible
 
 
 def test_square_symmetry__keeps_the_unit_square_and_distances():
@@ -194,15 +244,16 @@ def test_train__writes_checkpoints_and_validation_history(tmp_path):
 
 
 # --- decoding ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("env_id", POINTER_ENVS)
 @pytest.mark.parametrize("kw", [{}, {"decode": "sample", "samples": 3, "augment": 8}, {"augment": 4, "starts": 5}])
-def test_rollout__solutions_are_feasible_and_costed_by_the_env(tsp_instances, cvrp_instances, kw):
-    for env_id, insts in ((TSP, tsp_instances), (CVRP, cvrp_instances)):
-        if env_id == CVRP and "starts" in kw:
-            continue
-        pol = small_policy(AttentionPolicy, env_id)
-        for inst, r in zip(insts, rollout(pol, insts, seed=3, **kw)):
-            ev = evaluate(inst, r.solution)
-            assert ev.feasible and ev.cost == pytest.approx(r.cost, rel=1e-12)
+def test_rollout__solutions_are_feasible_and_costed_by_the_env(env_id, kw):
+    pol = small_policy(AttentionPolicy, env_id)
+    if "starts" in kw and pol.featurizer.start_option is None:
+        pytest.skip(f"{env_id} has no start-node option")
+    insts = make_instances(env_id, 11, 4, seed=6)
+    for inst, r in zip(insts, rollout(pol, insts, seed=3, **kw)):
+        ev = evaluate(inst, r.solution)
+        assert ev.feasible and ev.cost == pytest.approx(r.cost, rel=1e-12)
 
 
 def test_rollout__more_rollouts_never_worse(tsp_instances):
@@ -246,7 +297,7 @@ def test_policy_heatmap__drives_the_kopt_mcts(tsp_instances):
 
 # --- checkpoints -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("cls", POLICIES)
-@pytest.mark.parametrize("env_id", [TSP, CVRP])
+@pytest.mark.parametrize("env_id", POINTER_ENVS)
 def test_checkpoint__round_trip_gives_identical_outputs(tmp_path, cls, env_id):
     pol = small_policy(cls, env_id, **({"k": 4} if cls is GNNPolicy else {}))
     obs = obs_to_tensors(mid_episode_obs(env_id, 10, 5, 3))
@@ -303,8 +354,7 @@ def test_pretrained__loads_and_solves_feasibly(name):
     pol = load_policy(pretrained=name)
     card = Path(pol.checkpoint.path) / "MODEL_CARD.md"
     assert card.is_file()
-    rng = np.random.default_rng(11)
-    inst = TSPGenerator(15)(rng) if pol.checkpoint.env_id == TSP else CVRPGenerator(12)(rng)
+    inst = make_instances(pol.checkpoint.env_id, 12, 1, seed=11)[0]
     sol = make_solver(f"agent:pretrained={name}:augment=2")(inst)
     assert sol.ok and evaluate(inst, sol.solution).feasible
 
@@ -330,16 +380,19 @@ def test_agent_solver__path_checkpoint_solves_and_rejects_other_problems(tmp_pat
 
 
 # --- imitation ---------------------------------------------------------------------------------------
-def test_collect_demonstrations__replays_labels_exactly(tsp_instances, cvrp_instances):
-    for env_id, insts, spec in ((TSP, tsp_instances, "nn"), (CVRP, cvrp_instances, "savings")):
-        sols, costs = label_instances(insts, spec)
-        feat = small_policy(AttentionPolicy, env_id).featurizer
-        demos = collect_demonstrations(insts, sols, featurizer=feat, rng=np.random.default_rng(0))
-        _, first = np.unique(demos.episode, return_index=True)  # steps are stored time-major, not per episode
-        # the return from each episode's first state is minus the label's cost: equivalent variants cost the same
-        np.testing.assert_allclose(-demos.returns[first], costs, rtol=1e-9)
-        obs, actions, _ = demos.batch(np.arange(len(demos)))
-        assert obs["action_mask"].bool()[torch.arange(len(demos)), actions].all()
+@pytest.mark.parametrize("env_id", POINTER_ENVS)
+def test_collect_demonstrations__replays_labels_exactly(env_id):
+    # labels: the solutions of an untrained policy's rollouts (any feasible solution will do)
+    pol = small_policy(AttentionPolicy, env_id)
+    insts = make_instances(env_id, 10, 4, seed=7)
+    decoded = rollout(pol, insts)
+    sols, costs = [d.solution for d in decoded], np.array([d.cost for d in decoded])
+    demos = collect_demonstrations(insts, sols, featurizer=pol.featurizer, rng=np.random.default_rng(0))
+    _, first = np.unique(demos.episode, return_index=True)  # steps are stored time-major, not per episode
+    # the return from each episode's first state is minus the label's cost: equivalent variants cost the same
+    np.testing.assert_allclose(-demos.returns[first], costs, rtol=1e-9)
+    obs, actions, _ = demos.batch(np.arange(len(demos)))
+    assert obs["action_mask"].bool()[torch.arange(len(demos)), actions].all()
 
 
 def test_behaviour_cloning__loss_decreases_on_a_tiny_dataset(tsp_instances):
@@ -387,3 +440,28 @@ def test_cli__train_and_imitate_subcommands(tmp_path, capsys):
                  "num_heads=2"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert Path(out["checkpoint"]).is_dir() and "cloned" in out["mean_cost"]
+
+
+def test_imitate__trains_on_cvrptw(tmp_path):
+    from routing_gym.agents.imitation import imitate
+
+    # labels from a saved (untrained) policy through the agent solver: any registered solver of the problem will do
+    teacher = save_policy(small_policy(AttentionPolicy, CVRPTW, n=6), tmp_path / "teacher", env_id=CVRPTW,
+                          env_kwargs={"num_nodes": 6})
+    spec = f"agent:path={teacher}"
+    res = imitate(CVRPTW, {"num_nodes": 6}, policy_kwargs=SMALL, num_instances=8, solver=spec, steps=10, batch_size=16,
+                  eval_instances=4, eval_every=5, reference=spec, out_dir=tmp_path / "run", progress=False)
+    assert set(res.gaps) == {"untrained", "cloned"} and res.gaps["cloned"] is not None
+    assert res.summary["labelled"] == 8 and load_policy(res.path).checkpoint.env_id == CVRPTW
+
+
+# --- layering -------------------------------------------------------------------------------------------
+def test_baselines__never_import_the_agents():
+    import ast
+
+    root = Path(routing_gym.__file__).parent / "baselines"
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not any(n.startswith("routing_gym.agents") for n in names), f"{path} imports {names}"
