@@ -43,7 +43,8 @@ from routing_gym.agents.checkpoint import save_policy, spaces_for
 from routing_gym.agents.featurizers import square_symmetry_torch
 from routing_gym.registry import env_id_for
 from routing_gym.agents.policies import RoutingPolicy, check_pointer_spaces, make_policy, obs_to_tensors
-from routing_gym.agents.train import VALIDATION_SEED, evaluate_policy, reference_costs, resolve_reference, validation_set
+from routing_gym.agents.train import (VALIDATION_SEED, evaluate_policy, first_solver_for, reference_costs, resolve_reference,
+                                      validation_set)
 from routing_gym.errors import RoutingGymError, SolverError
 
 log = logging.getLogger(__name__)
@@ -343,22 +344,20 @@ def training_instances(env_id: str, env_kwargs: dict[str, Any] | None, num_insta
 
 
 def resolve_label_solver(instance: Any, solver: str | None) -> str:
-    """The labelling solver spec: ``solver`` itself or the first registered default."""
-    from routing_gym.baselines.base import available_solvers
-
+    """The labelling solver spec: ``solver`` itself, or the first of the problem's
+    :attr:`~routing_gym.registry.Problem.label_solvers` that is registered and handles it."""
     if solver is not None:
         return solver
     from routing_gym.registry import problem_of
 
-    names = set(available_solvers())
     candidates = problem_of(instance).label_solvers
-    for spec in candidates:
-        if spec.split(":")[0] in names:
-            return spec
-    raise SolverError(
-        f"no labelling solver registered for {type(instance).__name__} "
-        f"(tried {', '.join(candidates) or 'none'}); pass solver=SPEC"
-    )
+    spec = first_solver_for(instance, candidates)
+    if spec is None:
+        raise SolverError(
+            f"no registered solver handles {type(instance).__name__} among the label solvers "
+            f"({', '.join(candidates) or 'none declared'}); pass solver=SPEC"
+        )
+    return spec
 
 
 def label_instances(instances: Sequence[Any], solver: Any, cache: Path | None = None, progress: bool = False) -> tuple[list[Any], np.ndarray]:

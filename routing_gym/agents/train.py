@@ -53,24 +53,32 @@ def validation_set(env_id: str, env_kwargs: dict[str, Any] | None, num_instances
     return insts
 
 
+def first_solver_for(instance: Any, candidates: Sequence[str]) -> str | None:
+    """The first spec of ``candidates`` whose solver is registered and handles ``instance``'s problem."""
+    from routing_gym.baselines.base import available_solvers, make_solver
+
+    names = set(available_solvers())
+    for spec in candidates:
+        if spec.split(":")[0] in names and make_solver(spec).supports(instance):
+            return spec
+    return None
+
+
 def resolve_reference(instance: Any, reference: str | None) -> str | None:
-    """The solver spec to use as reference: ``reference`` itself, the first registered
-    candidate for ``"auto"``, or ``None`` (no reference; gaps are not reported)."""
+    """The solver spec to use as reference: ``reference`` itself, for ``"auto"`` the first of the
+    problem's :attr:`~routing_gym.registry.Problem.reference_solvers` that is registered and
+    handles it, or ``None`` (no reference; gaps are not reported)."""
     if reference is None:
         return None
     from routing_gym.baselines.base import available_solvers
+    from routing_gym.registry import problem_of
 
-    names = set(available_solvers())
     if reference != "auto":
+        names = set(available_solvers())
         if reference.split(":")[0] not in names:
             raise SolverError(f"reference solver {reference!r} is not registered; available: {', '.join(sorted(names))}")
         return reference
-    from routing_gym.registry import problem_of
-
-    for spec in problem_of(instance).reference_solvers:
-        if spec.split(":")[0] in names:
-            return spec
-    return None
+    return first_solver_for(instance, problem_of(instance).reference_solvers)
 
 
 def reference_costs(instances: Sequence[Any], spec: str, cache: Path | None = None, progress: bool = False) -> np.ndarray:
