@@ -1,0 +1,1 @@
+"""mtsp problem: several salesmen (vehicles) from one depot, every city visited once."""
