@@ -1,0 +1,53 @@
+"""The ATSP featurizer: node features from cost rows and columns, no coordinates needed.
+
+Registered on import; ``Problem.agents`` of ``atsp`` names this module, so policies
+find it from the observation keys of ``routing_gym/ATSP-v0``.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import torch
+
+from routing_gym.agents.featurizers import Featurizer, NodeInputs, as_bool, node_index, register_featurizer
+
+
+class ATSPFeaturizer(Featurizer):
+    """``routing_gym/ATSP-v0``: the reduced state is the unvisited nodes plus the first and current one.
+
+    Node features (9): ``x, y`` (the matrix's MDS embedding, a proximity hint), ``is_first,
+    is_current, feasible``, then the scaled costs ``d[current, j], d[j, current], d[first, j],
+    d[j, first]``: the cost of going to ``j`` next and of closing the tour from ``j`` are
+    among them, which is what a directed tour needs and an embedding cannot give.
+
+    Symmetry augmentation of ``coords`` (x8) leaves the costs untouched: it only
+    re-orients the embedding, which is defined up to such isometries anyway.
+    """
+
+    name = "atsp"
+    obs_keys = frozenset({"coords", "first_node", "current_node", "visited", "action_mask",
+                          "current_distances", "first_distances"})
+    node_dim = 9
+    start_option = "start_node"
+
+    def __call__(self, obs: Mapping[str, torch.Tensor]) -> NodeInputs:
+        coords = obs["coords"].float()
+        b, n, _ = coords.shape
+        rows = torch.arange(b, device=coords.device)
+        first = node_index(obs["first_node"], n)
+        cur = node_index(obs["current_node"], n)
+        visited = as_bool(obs["visited"]).reshape(b, n)
+        mask = as_bool(obs["action_mask"]).reshape(b, n)
+        is_first = torch.zeros(b, n, device=coords.device)
+        is_first[rows, first] = 1.0
+        is_cur = torch.zeros(b, n, device=coords.device)
+        is_cur[rows, cur] = 1.0
+        costs = torch.cat([obs["current_distances"].float().reshape(b, n, 2),
+                           obs["first_distances"].float().reshape(b, n, 2)], dim=-1)
+        feats = torch.cat([coords, is_first[..., None], is_cur[..., None], mask.float()[..., None], costs], dim=-1)
+        keep = ~visited | (is_first > 0) | (is_cur > 0)
+        return NodeInputs(feats, coords, keep, mask, cur, first)
+
+
+register_featurizer(ATSPFeaturizer)

@@ -1,0 +1,1 @@
+"""atsp problem: the asymmetric travelling salesman over a cost matrix."""
