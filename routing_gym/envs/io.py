@@ -238,7 +238,10 @@ def _distances(path: Path, specs: dict[str, Any], sections: dict[str, list[str]]
             values = np.array([float(x) for line in sections["edge_weight"] for x in line.split()])
         except ValueError:
             raise InstanceError(f"{path}: EDGE_WEIGHT_SECTION holds a non-numeric value") from None
-        return _expand_explicit(values, fmt, n)
+        try:
+            return _expand_explicit(values, fmt, n)
+        except InstanceError as exc:  # a short EDGE_WEIGHT_SECTION (truncated file): name the file too
+            raise InstanceError(f"{path}: {exc} (truncated file?)") from None
     raise InstanceError(f"{path}: EDGE_WEIGHT_TYPE {ewt or '(missing)'!r} is not supported; expected one of "
                         f"{tuple(t for t in COORD_TYPES if t != 'EUC') + ('EXPLICIT',)}")
 
