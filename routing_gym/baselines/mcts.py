@@ -62,7 +62,7 @@ class _Probe:
         #: whether one probe step covers every action (then whole greedy episodes run inside the probe)
         self.whole = self.batch >= kernel.num_actions
         kt = type(kernel)
-        self.kernel = kt(self.batch, kernel.num_nodes)
+        self.kernel = kt(self.batch, kernel.size)
         data = kt.stack([instance])
         self.kernel.load(np.arange(self.batch), {k: np.repeat(v, self.batch, axis=0) for k, v in data.items()})
         self.fields = tuple(kernel.get_state())
