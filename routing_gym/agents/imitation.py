@@ -25,7 +25,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import logging
 import math
@@ -43,8 +42,8 @@ from routing_gym.agents.checkpoint import save_policy, spaces_for
 from routing_gym.agents.featurizers import square_symmetry_torch
 from routing_gym.registry import env_id_for
 from routing_gym.agents.policies import RoutingPolicy, check_pointer_spaces, make_policy, obs_to_tensors
-from routing_gym.agents.train import (VALIDATION_SEED, evaluate_policy, first_solver_for, reference_costs, resolve_reference,
-                                      validation_set)
+from routing_gym.agents.train import (VALIDATION_SEED, evaluate_policy, first_solver_for, harness_cost, instances_digest,
+                                      reference_costs, resolve_reference, validation_set)
 from routing_gym.errors import RoutingGymError, SolverError
 
 log = logging.getLogger(__name__)
@@ -370,10 +369,7 @@ def label_instances(instances: Sequence[Any], solver: Any, cache: Path | None = 
     from routing_gym.envs import evaluate
 
     spec = solver if isinstance(solver, str) else getattr(solver, "spec", repr(solver))
-    digest = hashlib.sha256()
-    for inst in instances:
-        digest.update(np.ascontiguousarray(inst.distances).tobytes())
-    key = f"{spec}|{digest.hexdigest()}"
+    key = f"{spec}|{instances_digest(instances)}"
     if cache is not None and cache.is_file():
         try:
             data = json.loads(cache.read_text())
@@ -395,7 +391,7 @@ def label_instances(instances: Sequence[Any], solver: Any, cache: Path | None = 
         if res.ok:
             ev = evaluate(inst, res.solution)
             if ev.feasible:
-                sol, costs[i] = res.solution, ev.cost
+                sol, costs[i] = res.solution, harness_cost(inst, ev.cost)
         sols.append(None if sol is None else json.loads(json.dumps(sol, default=int)))
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)

@@ -81,21 +81,43 @@ def resolve_reference(instance: Any, reference: str | None) -> str | None:
     return first_solver_for(instance, problem_of(instance).reference_solvers)
 
 
+def instances_digest(instances: Sequence[Any]) -> str:
+    """SHA-256 over every field of ``instances`` (arrays by their bytes, other values by ``repr``): a cache key.
+
+    Reads the dataclass fields only (not cached views), so the key does not depend on what was computed before.
+    """
+    import dataclasses
+    import hashlib
+
+    digest = hashlib.sha256()
+    for inst in instances:
+        digest.update(type(inst).__name__.encode())
+        for f in dataclasses.fields(inst):
+            value = getattr(inst, f.name)
+            if isinstance(value, np.ndarray):
+                digest.update(np.ascontiguousarray(value).tobytes())
+            else:
+                digest.update(repr(value).encode())
+    return digest.hexdigest()
+
+
+def harness_cost(instance: Any, objective: float) -> float:
+    """The suite's cost of an ``evaluate`` objective: itself for a minimisation, minus it for ``sense="max"``."""
+    from routing_gym.registry import problem_of
+
+    return -objective if problem_of(instance).sense == "max" else objective
+
+
 def reference_costs(instances: Sequence[Any], spec: str, cache: Path | None = None, progress: bool = False) -> np.ndarray:
     """Costs of ``spec``'s solutions (NaN where it failed), cached in the JSON file ``cache``.
 
     The cache is keyed by the spec and the instances' distance matrices, so it is only
     reused for exactly the same validation set.
     """
-    import hashlib
-
     from routing_gym.baselines.base import make_solver
     from routing_gym.envs import evaluate
 
-    digest = hashlib.sha256()
-    for inst in instances:
-        digest.update(np.ascontiguousarray(inst.distances).tobytes())
-    key = f"{spec}|{digest.hexdigest()}"
+    key = f"{spec}|{instances_digest(instances)}"
     if cache is not None and cache.is_file():
         try:
             data = json.loads(cache.read_text())
@@ -115,7 +137,7 @@ def reference_costs(instances: Sequence[Any], spec: str, cache: Path | None = No
         if res.ok:
             ev = evaluate(inst, res.solution)
             if ev.feasible:
-                costs[i] = ev.cost
+                costs[i] = harness_cost(inst, ev.cost)
     failed = int(np.isnan(costs).sum())
     if failed:
         log.warning("reference %s failed on %d of %d instances", spec, failed, len(instances))
@@ -130,7 +152,8 @@ class Evaluation:
     """Decoding quality on a validation set.
 
     :param mean_cost: mean cost of the decoded solutions.
-    :param gap: mean of ``cost / reference - 1`` in percent (``None`` without a reference).
+    :param gap: mean of ``(cost - reference) / |reference|`` in percent, i.e. ``cost / reference - 1``
+        (``1 - value / reference value`` for a maximisation); ``None`` without a reference.
     :param time_s: decoding time.
     """
 
@@ -146,9 +169,11 @@ def evaluate_policy(model: Any, instances: Sequence[Any], ref_costs: np.ndarray 
     costs = np.array([r.cost for r in res])
     gap = None
     if ref_costs is not None:
-        ok = np.isfinite(ref_costs) & (ref_costs > 0)
+        # (cost - ref) / |ref|: cost / ref - 1 for costs, 1 - value / ref value for a maximisation
+        # (whose costs are minus the objective): positive when worse than the reference either way
+        ok = np.isfinite(ref_costs) & (ref_costs != 0)
         if ok.any():
-            gap = float(100.0 * np.mean(costs[ok] / ref_costs[ok] - 1.0))
+            gap = float(100.0 * np.mean((costs[ok] - ref_costs[ok]) / np.abs(ref_costs[ok])))
     return Evaluation(float(costs.mean()), gap, time.perf_counter() - t0)
 
 
