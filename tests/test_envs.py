@@ -13,11 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from routing_gym.envs import (
-    env_ids, CVRPGenerator, CVRPInstance, InvalidActionError, TSPGenerator, TSPInstance, evaluate,
+    CVRPGenerator, CVRPInstance, InvalidActionError, TSPGenerator, TSPInstance, evaluate,
 )
-
-IDS = sorted(env_ids())
-
 
 def test_tsp__start_node_option_and_closing_edge() -> None:
     inst = TSPInstance.from_coords([[0, 0], [3, 0], [3, 4], [0, 4]])
@@ -64,31 +61,6 @@ def test_step__masked_action_penalty_ends_episode(env_id: str) -> None:
     assert k.penalty[0] > n_edges * k.dist[0].max()
     with pytest.raises(gym.error.ResetNeeded):
         env.step(0)
-
-
-@pytest.mark.parametrize("env_id", IDS)
-def test_get_set_state__restores_exactly(env_id: str) -> None:
-    env = gym.make(env_id, num_nodes=10).unwrapped
-    rng = np.random.default_rng(1)
-    obs, _ = env.reset(seed=1)
-    env.step(int(rng.choice(np.flatnonzero(obs["action_mask"]))))
-    snap = env.get_state()
-    ref_obs = env.kernel.observe(0)
-    total1, _, acts = random_episode_from_here(env, rng)
-    env.set_state(snap)
-    assert all(np.array_equal(ref_obs[k], v) for k, v in env.kernel.observe(0).items())
-    total2 = sum(env.step(a)[1] for a in acts)
-    assert total1 == total2
-
-
-def random_episode_from_here(env, rng):
-    total, acts, done, info = 0.0, [], False, {}
-    while not done:
-        a = int(rng.choice(np.flatnonzero(env.action_masks())))
-        _, r, done, _, info = env.step(a)
-        total += r
-        acts.append(a)
-    return total, info, acts
 
 
 # --- the native vector env -------------------------------------------------
