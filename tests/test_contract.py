@@ -14,6 +14,7 @@ registering:
 * bad input to the instance constructor and to each declared file loader raises
   ``InstanceError`` naming the field (or the file);
 * the env's own solution replays through the harness's judge to the same cost;
+* a get_state snapshot restores the episode exactly;
 * every registered solver that claims the problem returns a feasible solution
   (as the env judges it) or an explicit failure status.
 
