@@ -1,0 +1,1 @@
+"""op problem: orienteering with a tour-length limit."""
