@@ -2,45 +2,137 @@
 
     routing-gym compare --env routing_gym/TSP-v0 --env-kwargs num_nodes=50 --solvers nn,ortools:time_limit=1
     routing-gym compare --env routing_gym/CVRP-v0 --files ../shared/data/cvrplib_x/X-n101-k25.vrp --solvers ils,hgs
+    routing-gym compare ... --out results/run1 --resume      # after a crash: only the missing (instance, solver) pairs
     routing-gym demo
     routing-gym train ... / routing-gym imitate ...   (see ``routing-gym train -h``)
+
+Every error caused by the user (a bad argument, file, spec or checkpoint: any
+:class:`~routing_gym.errors.RoutingGymError`, a missing or unreadable file)
+prints one line, ``routing-gym: error: ...``, and exits with code 2; ``--debug``
+shows the traceback instead. Any other exception is a bug and shows its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
-from typing import Any, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 
 from routing_gym.baselines.base import parse_value
+from routing_gym.errors import ConfigError, RoutingGymError
+
+#: Exit code of a user error (bad argument, file, spec, checkpoint), as argparse uses for usage errors.
+EXIT_USER_ERROR = 2
+#: Exit code after Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 130
 
 
-def parse_kwargs(items: Sequence[str] | None) -> dict[str, Any]:
-    """``["num_nodes=50", "capacity=40"]`` -> ``{"num_nodes": 50, "capacity": 40}``."""
+def user_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions that are the user's doing: printed as one line, without a traceback."""
+    import gymnasium as gym
+
+    return (RoutingGymError, FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError,
+            gym.error.UnregisteredEnv, gym.error.DeprecatedEnv, gym.error.DependencyNotInstalled)
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (whitespace runs, newlines included, become one space)."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in text:
+        text = f"{text}: {exc.filename}"
+    return text or type(exc).__name__
+
+
+def run_command(func: Callable[[argparse.Namespace], int | None], args: argparse.Namespace) -> int:
+    """Run a subcommand; user errors become one ``routing-gym: error: ...`` line and exit code 2.
+
+    With ``args.debug`` every exception propagates with its traceback.
+    """
+    debug = bool(getattr(args, "debug", False))
+    try:
+        return int(func(args) or 0)
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print("routing-gym: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except user_errors() as exc:
+        if debug:
+            raise
+        print(f"routing-gym: error: {one_line(exc)}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with usage errors on one line: ``routing-gym: error: ... (see 'routing-gym compare -h')``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USER_ERROR, f"routing-gym: error: {' '.join(message.split())} (see '{self.prog} -h')\n")
+
+
+def parse_kwargs(items: Sequence[str] | None, what: str = "--env-kwargs") -> dict[str, Any]:
+    """``["num_nodes=50", "capacity=40"]`` -> ``{"num_nodes": 50, "capacity": 40}``; a malformed item is a :class:`ConfigError`."""
     out: dict[str, Any] = {}
     for item in items or ():
-        if "=" not in item:
-            raise SystemExit(f"routing-gym: expected key=value, got {item!r}")
-        k, v = item.split("=", 1)
-        out[k.strip()] = parse_value(v.strip())
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"{what}: expected key=value, got {item!r}")
+        if not key.isidentifier():
+            raise ConfigError(f"{what}: {key!r} is not an argument name")
+        if key in out:
+            raise ConfigError(f"{what}: {key} given twice")
+        out[key] = parse_value(value.strip())
     return out
 
 
 def _split_specs(text: str) -> list[str]:
-    return [s.strip() for s in text.split(",") if s.strip()]
+    specs = [s.strip() for s in text.split(",") if s.strip()]
+    if not specs:
+        raise ConfigError(f"--solvers: no solver spec in {text!r}; e.g. --solvers nn,ortools:time_limit=1")
+    return specs
+
+
+def _positive_int(value: Any, flag: str, low: int = 1) -> int:
+    if value is not None and value < low:
+        raise ConfigError(f"{flag}: expected an integer >= {low}, got {value}")
+    return value
+
+
+def _seconds(value: Any, flag: str, allow_zero: bool = False) -> float | None:
+    if value is not None and (not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero)):
+        raise ConfigError(f"{flag}: expected a finite number of seconds {'>= 0' if allow_zero else '> 0'}, got {value}")
+    return value
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from routing_gym.compare import compare
+    from routing_gym.compare import GRACE_S, compare
 
+    # the command line's own checks, named by flag; compare() checks everything again before any work
+    _positive_int(args.instances, "--instances")
+    _positive_int(args.jobs, "--jobs")
+    _positive_int(args.seed, "--seed", 0)
+    _seconds(args.time_limit, "--time-limit")
+    _seconds(args.grace, "--grace", allow_zero=True)
+    if args.files and args.instances is not None:
+        raise ConfigError("--instances counts generated instances; it does not go with --files")
+    if args.files and args.env_kwargs:
+        raise ConfigError("--env-kwargs apply to generated instances; with --files, loader options go in --load-kwargs")
+    if args.load_kwargs and not args.files:
+        raise ConfigError("--load-kwargs are options of the file loader; they need --files")
+    if args.resume and not args.out:
+        raise ConfigError("--resume needs the --out folder of the run to resume")
     result = compare(
-        args.env, _split_specs(args.solvers), num_instances=args.instances, seed=args.seed, files=args.files,
-        jobs=args.jobs, time_limit=args.time_limit, out=args.out, progress=not args.no_progress,
-        **parse_kwargs(args.env_kwargs),
+        args.env, _split_specs(args.solvers), num_instances=10 if args.instances is None else args.instances,
+        seed=args.seed, files=args.files, jobs=args.jobs, time_limit=args.time_limit, out=args.out,
+        progress=not args.no_progress, plots=not args.no_plots, load_kwargs=parse_kwargs(args.load_kwargs, "--load-kwargs"), resume=args.resume,
+        grace=GRACE_S if args.grace is None else args.grace, isolate=True,
+        **parse_kwargs(args.env_kwargs, "--env-kwargs"),
     )
     print(result.table())
     if args.out:
-        print(f"wrote {args.out}/results.csv, solutions.jsonl, gap_vs_time.png, routes.png")
+        print(f"wrote {args.out}/results.csv, solutions.jsonl" + ("" if args.no_plots else ", gap_vs_time.png, routes.png"))
     return 0
 
 
@@ -128,21 +220,34 @@ def cmd_warmup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_debug(p: argparse.ArgumentParser) -> None:
+    # SUPPRESS: a subcommand's default must not overwrite "routing-gym --debug compare ..."
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show the full traceback of any error")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="routing-gym", description="Routing and planning environments, agents and baselines.")
+    p = Parser(prog="routing-gym", description="Routing and planning environments, agents and baselines.")
+    p.add_argument("--debug", action="store_true", help="show the full traceback of any error")
     sub = p.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("compare", help="run solvers on the same instances; the env judges every solution")
     c.add_argument("--env", required=True, help="environment id, e.g. routing_gym/TSP-v0")
     c.add_argument("--env-kwargs", nargs="*", metavar="K=V", help="environment arguments, e.g. num_nodes=50")
     c.add_argument("--solvers", required=True, help="comma-separated specs, e.g. nn,ortools:time_limit=1,mcts:seed=3")
-    c.add_argument("--instances", type=int, default=10, help="number of generated instances (default 10)")
+    c.add_argument("--instances", type=int, default=None, help="number of generated instances (default 10)")
     c.add_argument("--seed", type=int, default=0, help="seed of the generated instances")
-    c.add_argument("--files", nargs="+", help="TSPLIB/CVRPLIB files instead of generated instances")
-    c.add_argument("--jobs", type=int, default=1, help="worker processes")
+    c.add_argument("--files", nargs="+", help="instance files (TSPLIB, CVRPLIB, Solomon, ...) instead of generated instances")
+    c.add_argument("--load-kwargs", nargs="*", metavar="K=V", help="options of the file loader, for every file")
+    c.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     c.add_argument("--time-limit", type=float, default=None, help="default seconds per instance for every solver")
+    c.add_argument("--grace", type=float, default=None,
+                   help="seconds a solver may overrun its time limit before its worker is killed (default 60)")
     c.add_argument("--out", default=None, help="output folder for results.csv, solutions.jsonl and plots")
+    c.add_argument("--resume", action="store_true",
+                   help="keep the finished (instance, solver) pairs in --out and run only the others")
     c.add_argument("--no-progress", action="store_true", help="no progress bar")
+    c.add_argument("--no-plots", action="store_true", help="no gap_vs_time.png / routes.png")
     c.set_defaults(func=cmd_compare)
 
     d = sub.add_parser("demo", help="the main job: compare the suite's solvers on TSP50 and CVRP50")
@@ -159,20 +264,22 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_envs)
     s = sub.add_parser("solvers", help="list the registered solvers")
     s.set_defaults(func=cmd_solvers)
+    subs = [c, d, w, e, s]
 
     try:
         from routing_gym.agents import cli as agents_cli
     except ImportError:  # pragma: no cover - agents not built
         agents_cli = None
     if agents_cli is not None:
-        agents_cli.add_train_parser(sub)
-        agents_cli.add_imitate_parser(sub)
+        subs += [agents_cli.add_train_parser(sub), agents_cli.add_imitate_parser(sub)]
+    for parser in subs:
+        _add_debug(parser)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    return run_command(args.func, args)
 
 
 if __name__ == "__main__":

@@ -19,15 +19,21 @@ from typing import Any, Sequence
 from routing_gym.agents.policies import POLICIES
 from routing_gym.agents.train import ALGOS, VALIDATION_SEED
 from routing_gym.baselines.base import parse_value as _value
+from routing_gym.errors import ConfigError
 
 
 def parse_kv(items: Sequence[str] | None, what: str = "argument") -> dict[str, Any]:
-    """``["num_nodes=20", "distribution=clustered"]`` -> ``{"num_nodes": 20, "distribution": "clustered"}``."""
+    """``["num_nodes=20", "distribution=clustered"]`` -> ``{"num_nodes": 20, "distribution": "clustered"}``.
+
+    A malformed item raises :class:`~routing_gym.errors.ConfigError` (one line on the command line).
+    """
     out: dict[str, Any] = {}
     for item in items or ():
         key, sep, val = item.partition("=")
         if not sep or not key.strip():
-            raise SystemExit(f"routing-gym: {what}: expected key=value, got {item!r}")
+            raise ConfigError(f"{what}: expected key=value, got {item!r}")
+        if key.strip() in out:
+            raise ConfigError(f"{what}: {key.strip()} given twice")
         out[key.strip()] = _value(val.strip())
     return out
 
@@ -95,13 +101,48 @@ def _threads(args: argparse.Namespace) -> None:
         import torch
 
         if args.threads < 1:
-            raise SystemExit(f"routing-gym: --threads must be >= 1, got {args.threads}")
+            raise ConfigError(f"--threads: expected an integer >= 1, got {args.threads}")
         torch.set_num_threads(args.threads)
+
+
+#: flags checked before any work: (attribute, flag, lowest value); absent ones (the other subcommand's) are skipped
+_INT_FLAGS = (("n_envs", "--n-envs", 1), ("timesteps", "--timesteps", 1), ("seed", "--seed", 0),
+              ("eval_instances", "--eval-instances", 0), ("eval_seed", "--eval-seed", 0), ("eval_freq", "--eval-freq", 1),
+              ("instances", "--instances", 1), ("steps", "--steps", 0), ("batch_size", "--batch-size", 1),
+              ("eval_every", "--eval-every", 1), ("finetune_timesteps", "--finetune-timesteps", 0))
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    """Numbers in range and algorithm arguments the algorithm takes, before any work (:class:`ConfigError`)."""
+    import inspect
+    import math
+
+    for attr, flag, low in _INT_FLAGS:
+        value = getattr(args, attr, None)
+        if value is not None and value < low:
+            raise ConfigError(f"{flag}: expected an integer >= {low}, got {value}")
+    for attr, flag in (("lr", "--lr"), ("time_limit", "--time-limit")):
+        value = getattr(args, attr, None)
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise ConfigError(f"{flag}: expected a finite number > 0, got {value}")
+    algo_kwargs = parse_kv(args.algo_kwargs, "--algo-kwargs")
+    if algo_kwargs:
+        if args.algo == "maskable-ppo":
+            from sb3_contrib import MaskablePPO as algo_cls
+        else:
+            from stable_baselines3 import PPO as algo_cls
+        known = {k for k in inspect.signature(algo_cls.__init__).parameters
+                 if not k.startswith("_") and k not in ("self", "policy", "env")}
+        unknown = sorted(set(algo_kwargs) - known)
+        if unknown:
+            raise ConfigError(f"--algo-kwargs: {algo_cls.__name__} takes no {', '.join(unknown)}; "
+                              f"it takes {', '.join(sorted(known))}")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     from routing_gym.agents.train import train
 
+    _check_args(args)
     _threads(args)
     res = train(
         args.env, parse_kv(args.env_kwargs, "--env-kwargs"), policy=args.policy, algo=args.algo, timesteps=args.timesteps,
@@ -119,6 +160,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_imitate(args: argparse.Namespace) -> int:
     from routing_gym.agents.imitation import imitate
 
+    _check_args(args)
     _threads(args)
     res = imitate(
         args.env, parse_kv(args.env_kwargs, "--env-kwargs"), policy=args.policy,
@@ -135,13 +177,19 @@ def cmd_imitate(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m routing_gym.agents.cli train|imitate ...`` (the same as ``routing-gym train|imitate``)."""
-    parser = argparse.ArgumentParser(prog="routing-gym")
+    """``python -m routing_gym.agents.cli train|imitate ...`` (the same as ``routing-gym train|imitate``).
+
+    Errors go through the ``routing-gym`` command's handler: one ``routing-gym: error: ...`` line, exit code 2.
+    """
+    from routing_gym.cli import Parser, run_command
+
+    parser = Parser(prog="routing-gym")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of any error")
     sub = parser.add_subparsers(dest="command", required=True)
-    add_train_parser(sub)
-    add_imitate_parser(sub)
+    for p in (add_train_parser(sub), add_imitate_parser(sub)):
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback of any error")
     args = parser.parse_args(argv)
-    return int(args.func(args) or 0)
+    return run_command(args.func, args)
 
 
 if __name__ == "__main__":
