@@ -149,6 +149,19 @@ def test_atsp_env__distance_features_are_scaled_matrix_rows_and_columns() -> Non
     assert term and r == -(4.0 + 4.0) and info["solution"] == [1, 2, 0]
 
 
+def test_atsp_env__reduced_costs_of_the_remaining_path_problem() -> None:
+    d = np.array([[0, 1, 10, 5], [10, 0, 1, 7], [2, 10, 0, 1], [1, 3, 9, 0.0]])
+    env = ATSPEnv(instance=ATSPInstance(d))
+    obs, _ = env.reset()
+    # every row minimum is 1 and no column needs reducing further: r = d - 1 off the diagonal
+    assert np.allclose(obs["reduced_costs"][:, 0] * 10, [10, 0, 9, 4])  # r[0, j]; the diagonal is outside: 1
+    assert np.allclose(obs["reduced_costs"][:, 1] * 10, [10, 9, 1, 0])  # r[j, 0]
+    env.step(1)
+    obs, *_ = env.step(2)
+    # left: 2 -> 3 -> 0 (tails 2, 3; heads 3, 0): u = (1, 1), v = 0; r[2, 0] = 1, r[2, 3] = r[3, 0] = 0
+    assert np.allclose(obs["reduced_costs"] * 10, [[1, 10], [10, 10], [10, 1], [0, 0]])
+
+
 def test_atsp_vector_env__agrees_with_single_envs() -> None:
     insts = [ATSPGenerator(6)(np.random.default_rng(i)) for i in range(3)]
     venv = gym.make_vec("routing_gym/ATSP-v0", num_envs=3, vectorization_mode="vector_entry_point", num_nodes=6)
@@ -256,7 +269,7 @@ def test_atsp_featurizer__policy_scores_feasible_nodes_and_rolls_out() -> None:
 
     env = ATSPEnv(num_nodes=6)
     policy = make_policy("attention", env.observation_space, env.action_space, embed_dim=16, num_layers=1, num_heads=2)
-    assert policy.featurizer.name == "atsp" and policy.featurizer.node_dim == 9
+    assert policy.featurizer.name == "atsp" and policy.featurizer.node_dim == 11
     obs, _ = env.reset(seed=0)
     env.step(3)
     obs = env.kernel.observe()

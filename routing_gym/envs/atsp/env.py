@@ -40,6 +40,11 @@ class ATSPEnv(RoutingEnv):
                                                        ``d[j, current] / s``
     ``first_distances``   (n, 2)    float32 [0, 1]     ``d[first, j] / s`` and ``d[j, first] / s`` (cost of
                                                        closing the tour from ``j``)
+    ``reduced_costs``     (n, 2)    float32 [0, 1]     ``r[current, j] / s`` and ``r[j, first] / s``: reduced
+                                                       costs of the remaining path problem (row then column
+                                                       reduction over the current, unvisited and first
+                                                       nodes, as the Hungarian method starts); 1 for arcs
+                                                       outside it (visited nodes)
     ===================== ========= ======= ========== ==================================================
 
     ``action_masks()`` returns the same mask as booleans (for sb3-contrib's MaskablePPO).

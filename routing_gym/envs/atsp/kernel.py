@@ -17,7 +17,8 @@ class ATSPKernel(TSPKernel):
     The tour starts at ``start_node`` (default 0); each action appends an unvisited
     node, paying ``d[current, next]``; the last action also pays ``d[last, first]``.
     The observation adds what a policy needs without coordinates: each node's costs
-    to and from the current node and the first node, divided by the instance's
+    to and from the current node and the first node, and the reduced costs of the
+    remaining path problem (see :meth:`reduced_costs`), divided by the instance's
     largest cost (``scale``).
     """
 
@@ -34,6 +35,7 @@ class ATSPKernel(TSPKernel):
             **super().observation_space(n).spaces,
             "current_distances": spaces.Box(0.0, 1.0, (n, 2), np.float32),
             "first_distances": spaces.Box(0.0, 1.0, (n, 2), np.float32),
+            "reduced_costs": spaces.Box(0.0, 1.0, (n, 2), np.float32),
         })
 
     @classmethod
@@ -67,9 +69,39 @@ class ATSPKernel(TSPKernel):
         out = np.clip(out, 0.0, 1.0).astype(np.float32)
         return out if np.ndim(self._rows[r]) else out[0]
 
+    def reduced_costs(self, r: Any) -> np.ndarray:
+        """Row-then-column reduced costs of the remaining path problem: ``(rows, n, 2)``.
+
+        What is left is a path from the current node through the unvisited nodes to the
+        first one. Over its arcs (tails: current and unvisited; heads: unvisited and first),
+        ``u[i] = min_j d[i, j]``, ``v[j] = min_i (d[i, j] - u[i])`` and ``r = d - u - v >= 0``
+        (the first step of the Hungarian method; ``sum u + sum v`` bounds the remaining cost
+        from below). Returns ``r[current, j]`` and ``r[j, first]``; arcs outside the problem get 1.
+        """
+        rows = np.atleast_1d(self._rows[r])
+        k = np.arange(len(rows))
+        cur, first = self.cur[rows], self.first[rows]
+        tails = ~self.visited[rows]
+        heads = tails.copy()
+        tails[k, cur] = True
+        heads[k, first] = True
+        n = self.num_nodes
+        arcs = tails[:, :, None] & heads[:, None, :] & ~np.eye(n, dtype=bool)
+        d = np.where(arcs, self.dist[rows], np.inf)
+        u = d.min(axis=2)
+        u[~np.isfinite(u)] = 0.0
+        d -= u[:, :, None]
+        v = d.min(axis=1)
+        v[~np.isfinite(v)] = 0.0
+        d -= v[:, None, :]
+        out = np.stack([d[k, cur, :], d[k, :, first]], axis=-1) / self.scale[rows, None, None]
+        out = np.where(np.isfinite(out), np.clip(out, 0.0, 1.0), 1.0).astype(np.float32)
+        return out if np.ndim(self._rows[r]) else out[0]
+
     def observe(self, rows: np.ndarray | slice | None = None) -> dict[str, np.ndarray]:
         r = slice(None) if rows is None else rows
         obs = super().observe(rows)
         obs["current_distances"] = self._pair_features(r, self.cur[r])
         obs["first_distances"] = self._pair_features(r, self.first[r])
+        obs["reduced_costs"] = self.reduced_costs(r)
         return obs
