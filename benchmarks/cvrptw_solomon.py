@@ -65,11 +65,10 @@ def run_one(solve: Callable[..., Any], inst: Any, time_limit: float, seed: int) 
 
 def warm_up(names: list[str]) -> None:
     """Compile (or load from cache) the numba kernels outside the timed runs."""
-    from routing_gym.baselines.cvrptw.local_search import solve_ils
-    from routing_gym.envs.cvrptw.generator import CVRPTWGenerator
-
     if "ils" in names:
-        solve_ils(CVRPTWGenerator(num_nodes=10)(np.random.default_rng(0)), None, 0, iterations=5)
+        from routing_gym.baselines.cvrptw.local_search import warm_up as ils_warm_up
+
+        ils_warm_up()
 
 
 def main(argv: list[str] | None = None) -> int:

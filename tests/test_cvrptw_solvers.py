@@ -147,7 +147,8 @@ def test_solve_ortools__feasible_on_small_instances(rng):
 def test_solve_hgs__feasible_on_small_instances(rng):
     from routing_gym.baselines.cvrptw.hgs import solve_hgs
 
-    for inst in small_instances(rng)[:1] + [CVRPTWGenerator(num_nodes=25, distribution=d)(rng) for d in ("random", "clustered")]:
+    generated = [CVRPTWGenerator(num_nodes=25, distribution=d)(rng) for d in ("random", "clustered")]
+    for inst in [line_instance()] + generated:
         cost = assert_feasible(inst, solve_hgs(inst, 0.5, 0))
         if inst.name == "line6":
             assert cost == pytest.approx(brute_force_optimum(inst), abs=1e-9)

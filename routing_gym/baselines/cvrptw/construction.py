@@ -25,7 +25,7 @@ import numpy as np
 from numba import njit
 
 from routing_gym.baselines.cvrptw.timing import TWData, depot_leave, joins, schedule, sequence_on_time, tw_data, visit
-from routing_gym.baselines.heuristics import _unflatten
+from routing_gym.baselines.primitives import unflatten_routes
 from routing_gym.errors import SolverError
 
 #: (mu, lam, alpha) settings tried by :func:`insertion_routes` (Solomon's, with alpha = alpha1)
@@ -150,7 +150,7 @@ def insertion_routes(instance: Any, settings: tuple = I1_SETTINGS, seed_rules: t
     best_cost = np.inf
     for mu, lam, alpha in settings:
         for rule in seed_rules:
-            routes = _unflatten(i1_flat(P, float(mu), float(lam), float(alpha), int(rule)))
+            routes = unflatten_routes(i1_flat(P, float(mu), float(lam), float(alpha), int(rule)))
             c = _routes_cost(P.dist, routes)
             if c < best_cost:
                 best, best_cost = routes, c
@@ -164,4 +164,5 @@ def _check_alone(P: TWData, routes: list[list[int]]) -> None:
     """Raise when a route is late: I1 only builds one when a customer is late even alone, so no solution exists."""
     for r in routes:
         if not sequence_on_time(np.asarray(r, dtype=np.int64), len(r), P):
-            raise SolverError(f"CVRPTW: customer {r[0]} cannot be served on time even alone; the instance is infeasible")
+            raise SolverError(f"CVRPTW: customer {r[0]} cannot be served on time even alone; "
+                              "the instance is infeasible")

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from routing_gym.baselines.cvrptw.timing import scaled_times
-from routing_gym.baselines.references import _require, reference_scale
+from routing_gym.baselines.references import reference_scale, require
 from routing_gym.errors import SolverError
 
 #: PyVRP's default cap on a penalty per unit of constraint violation
@@ -32,7 +32,7 @@ PENALTY_PER_EDGE = 100.0
 
 def pyvrp_tw_data(instance: Any, scale: float | None = None) -> tuple[Any, float]:
     """``pyvrp.ProblemData`` for a ``CVRPTWInstance``, and the scale used."""
-    pyvrp = _require("hgs")
+    pyvrp = require("hgs")
     d = np.asarray(instance.distances, dtype=np.float64)
     s = reference_scale(d, instance.is_integer, scale)
     dist = np.rint(d * s).astype(np.int64)
@@ -61,7 +61,7 @@ def solve_hgs(instance: Any, time_limit: float = 1.0, seed: int = 0, *, scale: f
     """
     from routing_gym.envs.cvrptw.types import evaluate_cvrptw
 
-    pyvrp = _require("hgs")
+    pyvrp = require("hgs")
     from pyvrp.stop import MaxRuntime
 
     if time_limit is None or not time_limit > 0:

@@ -1,8 +1,8 @@
 """Local search and iterated local search for CVRPTW (numba).
 
-The CVRP kernels of :mod:`routing_gym.baselines.local_search` extended to time
-windows; their primitives (random numbers, work queue, segment copy, candidate
-lists) are imported from there, not copied.
+The CVRP local search (:mod:`routing_gym.baselines.cvrp.local_search`) extended
+to time windows; the shared primitives (random numbers, work queue, segment
+copy, candidate lists) come from :mod:`routing_gym.baselines.primitives`.
 
 State
     Routes are rows of an ``int64`` matrix (``routes[r, :lens[r]]``, customers
@@ -35,17 +35,30 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit
 
 from routing_gym.baselines.cvrptw.construction import insertion_routes
 from routing_gym.baselines.cvrptw.timing import TWData, depot_leave, joins, schedule, sequence_on_time, tw_data, visit
-from routing_gym.baselines.heuristics import _unflatten
-from routing_gym.baselines.local_search import (_cv_node, _cv_put, _pop, _push, _push6, _rand_float, _rand_int,
-                                                _shuffle, cvrp_route_width, improvement_eps, is_symmetric,
-                                                make_rng_state, neighbour_lists)
+from routing_gym.baselines.primitives import (
+    copy_run,
+    improvement_eps,
+    is_symmetric,
+    make_rng_state,
+    neighbour_count,
+    neighbour_lists,
+    push_customers,
+    queue_pop,
+    queue_push,
+    rand_float,
+    rand_int,
+    route_node,
+    route_width,
+    shuffle,
+    unflatten_routes,
+)
 from routing_gym.errors import SolverError
 
 
@@ -119,7 +132,7 @@ def make_state(routes: list[list[int]], num_customers: int, width: int) -> TWSta
     """Pack routes into a :class:`TWState`; call :func:`refresh_all` next.
 
     :param routes: routes of customer indices 1..n (empty ones are dropped).
-    :param width: row width, at least the longest route (see ``cvrp_route_width``).
+    :param width: row width, at least the longest route (see ``route_width``).
     """
     n = int(num_customers)
     routes = [list(r) for r in routes if len(r)]
@@ -297,18 +310,18 @@ def _through(P: TWData, routes: np.ndarray, r: int, k0: int, k1: int, rev: bool,
 @njit(cache=True)
 def _bridge_ok(st: TWState, P: TWData, r: int, i: int, k: int) -> bool:
     """Whether route ``r`` may go straight from position ``i`` to position ``k`` (dropping what lies between)."""
-    a = _cv_node(st.routes, st.lens, r, i)
-    b = _cv_node(st.routes, st.lens, r, k)
+    a = route_node(st.routes, st.lens, r, i)
+    b = route_node(st.routes, st.lens, r, k)
     return joins(P, a, _leave_at(st, P, r, i), b, _late_at(st, P, r, k))
 
 
 @njit(cache=True)
 def _insert_ok(st: TWState, P: TWData, rs: int, k0: int, k1: int, rev: bool, r: int, t: int) -> bool:
     """Whether ``routes[rs, k0..k1]`` (reversed if ``rev``) fits between positions ``t`` and ``t+1`` of route ``r``."""
-    x = _cv_node(st.routes, st.lens, r, t)
+    x = route_node(st.routes, st.lens, r, t)
     tl = _through(P, st.routes, rs, k0, k1, rev, x, _leave_at(st, P, r, t))
     last = st.routes[rs, k0] if rev else st.routes[rs, k1]
-    y = _cv_node(st.routes, st.lens, r, t + 1)
+    y = route_node(st.routes, st.lens, r, t + 1)
     return joins(P, last, tl, y, _late_at(st, P, r, t + 1))
 
 
@@ -323,26 +336,26 @@ def _relocate(st: TWState, P: TWData, ru: int, pu: int, s: int, rv: int, t: int,
     """Move ``routes[ru, pu:pu+s]`` after position ``t`` of ``rv`` (-1: first) if on time; returns whether done."""
     routes, lens = st.routes, st.lens
     if ru == rv:
-        m = _cv_put(buf, 0, routes, ru, pu, pu + s - 1, rev) if t == -1 else 0
+        m = copy_run(buf, 0, routes, ru, pu, pu + s - 1, rev) if t == -1 else 0
         for k in range(lens[ru]):
             if pu <= k < pu + s:
                 continue
             buf[m] = routes[ru, k]
             m += 1
             if k == t:
-                m = _cv_put(buf, m, routes, ru, pu, pu + s - 1, rev)
+                m = copy_run(buf, m, routes, ru, pu, pu + s - 1, rev)
         if not sequence_on_time(buf, m, P):
             return False
         _write(st, ru, buf, m, P)
         return True
     if not (_insert_ok(st, P, ru, pu, pu + s - 1, rev, rv, t) and _bridge_ok(st, P, ru, pu - 1, pu + s)):
         return False
-    m = _cv_put(buf, 0, routes, rv, 0, t, False)
-    m = _cv_put(buf, m, routes, ru, pu, pu + s - 1, rev)
-    m = _cv_put(buf, m, routes, rv, t + 1, lens[rv] - 1, False)
+    m = copy_run(buf, 0, routes, rv, 0, t, False)
+    m = copy_run(buf, m, routes, ru, pu, pu + s - 1, rev)
+    m = copy_run(buf, m, routes, rv, t + 1, lens[rv] - 1, False)
     _write(st, rv, buf, m, P)
-    m = _cv_put(buf, 0, routes, ru, 0, pu - 1, False)
-    m = _cv_put(buf, m, routes, ru, pu + s, lens[ru] - 1, False)
+    m = copy_run(buf, 0, routes, ru, 0, pu - 1, False)
+    m = copy_run(buf, m, routes, ru, pu + s, lens[ru] - 1, False)
     _write(st, ru, buf, m, P)
     return True
 
@@ -353,23 +366,23 @@ def _try_relocate(u: int, v: int, st: TWState, P: TWData, S: Search, Wk: Work) -
     routes, lens, dist = st.routes, st.lens, P.dist
     ru, pu, rv, pv = st.rof[u], st.pos[u], st.rof[v], st.pos[v]
     same = ru == rv
-    pred_u = _cv_node(routes, lens, ru, pu - 1)
+    pred_u = route_node(routes, lens, ru, pu - 1)
     base_u = st.cum[ru, pu - 1] if pu > 0 else 0
     for s in range(1, 4):
         if pu + s > lens[ru] or (same and pu <= pv < pu + s):
             break
         last = routes[ru, pu + s - 1]
-        nx = _cv_node(routes, lens, ru, pu + s)
+        nx = route_node(routes, lens, ru, pu + s)
         if not same and st.loads[rv] + st.cum[ru, pu + s - 1] - base_u > P.cap:
             break
         gain = dist[pred_u, u] + dist[last, nx] - dist[pred_u, nx]
         for where in range(2):
             if where == 0:  # between v and succ(v)
-                x, y, t = v, _cv_node(routes, lens, rv, pv + 1), pv
+                x, y, t = v, route_node(routes, lens, rv, pv + 1), pv
                 if same and v == pred_u:
                     continue
             else:  # between pred(v) and v
-                x, y, t = _cv_node(routes, lens, rv, pv - 1), v, pv - 1
+                x, y, t = route_node(routes, lens, rv, pv - 1), v, pv - 1
                 if same and v == nx:
                     continue
             for rev in range(2 if (S.symmetric and s > 1) else 1):
@@ -378,7 +391,7 @@ def _try_relocate(u: int, v: int, st: TWState, P: TWData, S: Search, Wk: Work) -
                 else:
                     add = dist[x, last] + dist[u, y] - dist[x, y]
                 if add - gain < -S.eps and _relocate(st, P, ru, pu, s, rv, t, rev == 1, Wk.buf):
-                    _push6(pred_u, u, last, nx, x, y, Wk.queue, Wk.inq, Wk.qinfo)
+                    push_customers(pred_u, u, last, nx, x, y, Wk.queue, Wk.inq, Wk.qinfo)
                     return add - gain
     return 0.0
 
@@ -395,11 +408,12 @@ def _write_pair(st: TWState, P: TWData, r1: int, r2: int, buf: np.ndarray, m1: i
 def _swap_ok(st: TWState, P: TWData, ru: int, pu: int, a: int, rv: int, pw: int, b: int) -> bool:
     """Whether exchanging ``routes[ru, pu:pu+a]`` and ``routes[rv, pw:pw+b]`` keeps both routes on time."""
     routes, lens = st.routes, st.lens
-    tl = _through(P, routes, rv, pw, pw + b - 1, False, _cv_node(routes, lens, ru, pu - 1), _leave_at(st, P, ru, pu - 1))
-    if not joins(P, routes[rv, pw + b - 1], tl, _cv_node(routes, lens, ru, pu + a), _late_at(st, P, ru, pu + a)):
+    pred_u, pred_w = route_node(routes, lens, ru, pu - 1), route_node(routes, lens, rv, pw - 1)
+    tl = _through(P, routes, rv, pw, pw + b - 1, False, pred_u, _leave_at(st, P, ru, pu - 1))
+    if not joins(P, routes[rv, pw + b - 1], tl, route_node(routes, lens, ru, pu + a), _late_at(st, P, ru, pu + a)):
         return False
-    tl = _through(P, routes, ru, pu, pu + a - 1, False, _cv_node(routes, lens, rv, pw - 1), _leave_at(st, P, rv, pw - 1))
-    return joins(P, routes[ru, pu + a - 1], tl, _cv_node(routes, lens, rv, pw + b), _late_at(st, P, rv, pw + b))
+    tl = _through(P, routes, ru, pu, pu + a - 1, False, pred_w, _leave_at(st, P, rv, pw - 1))
+    return joins(P, routes[ru, pu + a - 1], tl, route_node(routes, lens, rv, pw + b), _late_at(st, P, rv, pw + b))
 
 
 @njit(cache=True)
@@ -407,12 +421,12 @@ def _swap(st: TWState, P: TWData, ru: int, pu: int, a: int, rv: int, pw: int, b:
     """Exchange ``routes[ru, pu:pu+a]`` and ``routes[rv, pw:pw+b]`` (different routes)."""
     routes, lens = st.routes, st.lens
     half = buf.shape[0] // 2
-    m1 = _cv_put(buf, 0, routes, ru, 0, pu - 1, False)
-    m1 = _cv_put(buf, m1, routes, rv, pw, pw + b - 1, False)
-    m1 = _cv_put(buf, m1, routes, ru, pu + a, lens[ru] - 1, False)
-    m2 = _cv_put(buf, half, routes, rv, 0, pw - 1, False)
-    m2 = _cv_put(buf, m2, routes, ru, pu, pu + a - 1, False)
-    m2 = _cv_put(buf, m2, routes, rv, pw + b, lens[rv] - 1, False)
+    m1 = copy_run(buf, 0, routes, ru, 0, pu - 1, False)
+    m1 = copy_run(buf, m1, routes, rv, pw, pw + b - 1, False)
+    m1 = copy_run(buf, m1, routes, ru, pu + a, lens[ru] - 1, False)
+    m2 = copy_run(buf, half, routes, rv, 0, pw - 1, False)
+    m2 = copy_run(buf, m2, routes, ru, pu, pu + a - 1, False)
+    m2 = copy_run(buf, m2, routes, rv, pw + b, lens[rv] - 1, False)
     _write_pair(st, P, ru, rv, buf, m1, m2)
 
 
@@ -421,26 +435,26 @@ def _try_swap(u: int, v: int, st: TWState, P: TWData, S: Search, Wk: Work) -> fl
     """Swap the segment of 1..2 customers at ``u`` with one at ``w`` = ``v`` or ``succ(v)`` (another route)."""
     routes, lens, cum, dist = st.routes, st.lens, st.cum, P.dist
     ru, pu, rv = st.rof[u], st.pos[u], st.rof[v]
-    pred_u = _cv_node(routes, lens, ru, pu - 1)
+    pred_u = route_node(routes, lens, ru, pu - 1)
     base_u = cum[ru, pu - 1] if pu > 0 else 0
     for which in range(2):
-        w = v if which == 0 else _cv_node(routes, lens, rv, st.pos[v] + 1)
+        w = v if which == 0 else route_node(routes, lens, rv, st.pos[v] + 1)
         if w == 0:
             break
         pw = st.pos[w]
-        pred_w = _cv_node(routes, lens, rv, pw - 1)
+        pred_w = route_node(routes, lens, rv, pw - 1)
         base_w = cum[rv, pw - 1] if pw > 0 else 0
         for a in range(1, 3):
             if pu + a > lens[ru]:
                 break
             lastu = routes[ru, pu + a - 1]
-            nu = _cv_node(routes, lens, ru, pu + a)
+            nu = route_node(routes, lens, ru, pu + a)
             qa = cum[ru, pu + a - 1] - base_u
             for b in range(1, 3):
                 if pw + b > lens[rv]:
                     break
                 lastw = routes[rv, pw + b - 1]
-                nw = _cv_node(routes, lens, rv, pw + b)
+                nw = route_node(routes, lens, rv, pw + b)
                 qb = cum[rv, pw + b - 1] - base_w
                 if st.loads[ru] - qa + qb > P.cap or st.loads[rv] - qb + qa > P.cap:
                     continue
@@ -448,8 +462,8 @@ def _try_swap(u: int, v: int, st: TWState, P: TWData, S: Search, Wk: Work) -> fl
                          - dist[pred_u, u] - dist[lastu, nu] - dist[pred_w, w] - dist[lastw, nw])
                 if delta < -S.eps and _swap_ok(st, P, ru, pu, a, rv, pw, b):
                     _swap(st, P, ru, pu, a, rv, pw, b, Wk.buf)
-                    _push6(pred_u, u, lastu, nu, pred_w, w, Wk.queue, Wk.inq, Wk.qinfo)
-                    _push6(lastw, nw, 0, 0, 0, 0, Wk.queue, Wk.inq, Wk.qinfo)
+                    push_customers(pred_u, u, lastu, nu, pred_w, w, Wk.queue, Wk.inq, Wk.qinfo)
+                    push_customers(lastw, nw, 0, 0, 0, 0, Wk.queue, Wk.inq, Wk.qinfo)
                     return delta
     return 0.0
 
@@ -459,10 +473,10 @@ def _two_opt_star(st: TWState, P: TWData, ru: int, pu: int, rv: int, pv: int, bu
     """``ru[..pu] + rv[pv..]`` and ``rv[..pv-1] + ru[pu+1..]``: exchange the route tails."""
     routes, lens = st.routes, st.lens
     half = buf.shape[0] // 2
-    m1 = _cv_put(buf, 0, routes, ru, 0, pu, False)
-    m1 = _cv_put(buf, m1, routes, rv, pv, lens[rv] - 1, False)
-    m2 = _cv_put(buf, half, routes, rv, 0, pv - 1, False)
-    m2 = _cv_put(buf, m2, routes, ru, pu + 1, lens[ru] - 1, False)
+    m1 = copy_run(buf, 0, routes, ru, 0, pu, False)
+    m1 = copy_run(buf, m1, routes, rv, pv, lens[rv] - 1, False)
+    m2 = copy_run(buf, half, routes, rv, 0, pv - 1, False)
+    m2 = copy_run(buf, m2, routes, ru, pu + 1, lens[ru] - 1, False)
     _write_pair(st, P, ru, rv, buf, m1, m2)
 
 
@@ -474,8 +488,8 @@ def _try_two_opt_star(u: int, v: int, st: TWState, P: TWData, S: Search, Wk: Wor
         # variant 0: u's route keeps its head up to u and takes v's tail; variant 1: the same with u and v swapped
         a, b = (u, v) if variant == 0 else (v, u)
         ra, pa, rb, pb = st.rof[a], st.pos[a], st.rof[b], st.pos[b]
-        succ_a = _cv_node(routes, lens, ra, pa + 1)
-        pred_b = _cv_node(routes, lens, rb, pb - 1)
+        succ_a = route_node(routes, lens, ra, pa + 1)
+        pred_b = route_node(routes, lens, rb, pb - 1)
         head_a = cum[ra, pa]
         head_b = cum[rb, pb] - P.dem[b]  # load before b
         if head_a + st.loads[rb] - head_b > P.cap or head_b + st.loads[ra] - head_a > P.cap:
@@ -484,7 +498,7 @@ def _try_two_opt_star(u: int, v: int, st: TWState, P: TWData, S: Search, Wk: Wor
         if delta < -S.eps and joins(P, a, _leave_at(st, P, ra, pa), b, st.late[rb, pb]) and joins(
                 P, pred_b, _leave_at(st, P, rb, pb - 1), succ_a, _late_at(st, P, ra, pa + 1)):
             _two_opt_star(st, P, ra, pa, rb, pb, Wk.buf)
-            _push6(a, succ_a, pred_b, b, 0, 0, Wk.queue, Wk.inq, Wk.qinfo)
+            push_customers(a, succ_a, pred_b, b, 0, 0, Wk.queue, Wk.inq, Wk.qinfo)
             return delta
     return 0.0
 
@@ -496,22 +510,22 @@ def _try_two_opt(u: int, v: int, st: TWState, P: TWData, S: Search, Wk: Work) ->
     r, pu, pv = st.rof[u], st.pos[u], st.pos[v]
     if pv > pu + 1:  # ... u [succ(u) .. v] succ(v) ... -> u v .. succ(u) succ(v)
         i, j = pu + 1, pv
-        a, b, c, d = u, routes[r, pu + 1], v, _cv_node(routes, lens, r, pv + 1)
+        a, b, c, d = u, routes[r, pu + 1], v, route_node(routes, lens, r, pv + 1)
     elif pv < pu - 1:  # ... pred(v) [v .. pred(u)] u ... -> pred(v) pred(u) .. v u
         i, j = pv, pu - 1
-        a, b, c, d = _cv_node(routes, lens, r, pv - 1), v, routes[r, pu - 1], u
+        a, b, c, d = route_node(routes, lens, r, pv - 1), v, routes[r, pu - 1], u
     else:
         return 0.0
     delta = dist[a, c] + dist[b, d] - dist[a, b] - dist[c, d]
     if delta >= -S.eps:
         return 0.0
-    m = _cv_put(Wk.buf, 0, routes, r, 0, i - 1, False)
-    m = _cv_put(Wk.buf, m, routes, r, i, j, True)
-    m = _cv_put(Wk.buf, m, routes, r, j + 1, lens[r] - 1, False)
+    m = copy_run(Wk.buf, 0, routes, r, 0, i - 1, False)
+    m = copy_run(Wk.buf, m, routes, r, i, j, True)
+    m = copy_run(Wk.buf, m, routes, r, j + 1, lens[r] - 1, False)
     if not sequence_on_time(Wk.buf, m, P):
         return 0.0
     _write(st, r, Wk.buf, m, P)
-    _push6(a, b, c, d, 0, 0, Wk.queue, Wk.inq, Wk.qinfo)
+    push_customers(a, b, c, d, 0, 0, Wk.queue, Wk.inq, Wk.qinfo)
     return delta
 
 
@@ -520,19 +534,19 @@ def _try_new_route(u: int, st: TWState, P: TWData, S: Search, Wk: Work) -> float
     """Put the segment of 1..3 customers starting at ``u`` (not a whole route) alone on a new route."""
     routes, lens, dist = st.routes, st.lens, P.dist
     ru, pu = st.rof[u], st.pos[u]
-    pred_u = _cv_node(routes, lens, ru, pu - 1)
+    pred_u = route_node(routes, lens, ru, pu - 1)
     for s in range(1, 4):
         if pu + s > lens[ru] or s == lens[ru]:
             break
         last = routes[ru, pu + s - 1]
-        nx = _cv_node(routes, lens, ru, pu + s)
+        nx = route_node(routes, lens, ru, pu + s)
         delta = dist[0, u] + dist[last, 0] - dist[pred_u, u] - dist[last, nx] + dist[pred_u, nx]
         if delta >= -S.eps:
             continue
         r = _empty_route(st)
         if r >= 0 and _insert_ok(st, P, ru, pu, pu + s - 1, False, r, -1) and _bridge_ok(st, P, ru, pu - 1, pu + s):
             _relocate(st, P, ru, pu, s, r, -1, False, Wk.buf)
-            _push6(pred_u, u, last, nx, 0, 0, Wk.queue, Wk.inq, Wk.qinfo)
+            push_customers(pred_u, u, last, nx, 0, 0, Wk.queue, Wk.inq, Wk.qinfo)
             return delta
     return 0.0
 
@@ -577,10 +591,10 @@ def _ls_queue(st: TWState, P: TWData, S: Search, Wk: Work, verify: bool) -> int:
     moves = 0
     cost = total_cost(st) if verify else 0.0
     while Wk.qinfo[1] > 0:
-        u = _pop(Wk.queue, Wk.inq, Wk.qinfo)
+        u = queue_pop(Wk.queue, Wk.inq, Wk.qinfo)
         delta = _try_moves(u, st, P, S, Wk)
         if delta < 0.0:
-            _push(u, Wk.queue, Wk.inq, Wk.qinfo)
+            queue_push(u, Wk.queue, Wk.inq, Wk.qinfo)
             moves += 1
             if verify:
                 cost = _check_state(st, P, cost, delta)
@@ -594,7 +608,7 @@ def _ls_full(st: TWState, P: TWData, S: Search, Wk: Work, verify: bool) -> int:
     total = 0
     while True:
         for c in range(1, n + 1):
-            _push(c, Wk.queue, Wk.inq, Wk.qinfo)
+            queue_push(c, Wk.queue, Wk.inq, Wk.qinfo)
         moves = _ls_queue(st, P, S, Wk, verify)
         _clear_log(st)
         total += moves
@@ -620,9 +634,9 @@ def _remove(c: int, removed: np.ndarray, nrem: int) -> int:
 def _ruin_mark(st: TWState, S: Search, n: int, ruin_avg: float, rng: np.ndarray, removed: np.ndarray) -> None:
     """Mark customers for removal by one of three rules: radial, strings (SISR-like), random."""
     kb = S.neigh_big.shape[1]
-    target = min(n, kb + 1, 1 + _rand_int(rng, max(1, int(2.0 * ruin_avg))))
-    seed = 1 + _rand_int(rng, n)
-    kind = _rand_int(rng, 3)
+    target = min(n, kb + 1, 1 + rand_int(rng, max(1, int(2.0 * ruin_avg))))
+    seed = 1 + rand_int(rng, n)
+    kind = rand_int(rng, 3)
     nrem = 0
     if kind == 0:  # radial: the seed and its nearest customers
         nrem = _remove(seed, removed, nrem)
@@ -641,13 +655,13 @@ def _ruin_mark(st: TWState, S: Search, n: int, ruin_avg: float, rng: np.ndarray,
             if removed[c] or ruined[r]:
                 continue
             ruined[r] = True
-            length = min(st.lens[r], 1 + _rand_int(rng, max_str), target - nrem)
-            start = max(0, min(st.pos[c] - _rand_int(rng, length), st.lens[r] - length))
+            length = min(st.lens[r], 1 + rand_int(rng, max_str), target - nrem)
+            start = max(0, min(st.pos[c] - rand_int(rng, length), st.lens[r] - length))
             for j in range(start, start + length):
                 nrem = _remove(st.routes[r, j], removed, nrem)
     else:  # random
         while nrem < target:
-            nrem = _remove(1 + _rand_int(rng, n), removed, nrem)
+            nrem = _remove(1 + rand_int(rng, n), removed, nrem)
 
 
 @njit(cache=True)
@@ -680,9 +694,9 @@ def _ruin(st: TWState, P: TWData, S: Search, ruin_avg: float, rng: np.ndarray, r
 @njit(cache=True)
 def _order(P: TWData, order: np.ndarray, m: int, rng: np.ndarray) -> None:
     """Sort the removed customers for reinsertion: random, by demand, far or near first, by deadline."""
-    kind = _rand_int(rng, 5)
+    kind = rand_int(rng, 5)
     if kind == 0:
-        _shuffle(order, m, rng)
+        shuffle(order, m, rng)
         return
     key = np.empty(m)
     for i in range(m):
@@ -695,7 +709,7 @@ def _order(P: TWData, order: np.ndarray, m: int, rng: np.ndarray) -> None:
             key[i] = P.dist[0, c]
         else:
             key[i] = P.due[c]
-        key[i] += 1e-6 * _rand_float(rng)  # random tie-break
+        key[i] += 1e-6 * rand_float(rng)  # random tie-break
     idx = np.argsort(key)
     tmp = order[:m].copy()
     for i in range(m):
@@ -717,7 +731,7 @@ def _cheapest_insertion(st: TWState, P: TWData, c: int, blink: float, rng: np.nd
         for k in range(st.lens[r] + 1):
             nxt = st.routes[r, k] if k < st.lens[r] else 0
             delta = P.dist[prev, c] + P.dist[c, nxt] - P.dist[prev, nxt]
-            if delta < best and (blink <= 0.0 or _rand_float(rng) >= blink):
+            if delta < best and (blink <= 0.0 or rand_float(rng) >= blink):
                 if joins(P, c, visit(P, prev, tl, c), nxt, _late_at(st, P, r, k)):
                     best = delta
                     best_r = r
@@ -765,7 +779,7 @@ def _ils(st: TWState, P: TWData, S: Search, Wk: Work, iterations: int, threshold
         for i in range(st.tinfo[0]):
             r = st.tlist[i]
             for k in range(st.lens[r]):
-                _push(st.routes[r, k], Wk.queue, Wk.inq, Wk.qinfo)
+                queue_push(st.routes[r, k], Wk.queue, Wk.inq, Wk.qinfo)
         _ls_queue(st, P, S, Wk, False)
         c = total_cost(st)
         if c <= costs[0] + threshold + S.eps:
@@ -784,7 +798,7 @@ def _ils(st: TWState, P: TWData, S: Search, Wk: Work, iterations: int, threshold
 def _engine(mode: int, st: TWState, P: TWData, S: Search, Wk: Work, iterations: int, threshold: float,
             ruin_avg: float, blink: float, rng: np.ndarray, costs: np.ndarray, best_flat: np.ndarray,
             best_len: np.ndarray, verify: bool) -> int:
-    # one compiled entry point, so the local search is compiled once (see routing_gym.baselines.local_search)
+    # one compiled entry point, so that the local search is compiled once, not once per caller
     if mode == 0:
         return _ls_full(st, P, S, Wk, verify)
     return _ils(st, P, S, Wk, iterations, threshold, ruin_avg, blink, rng, costs, best_flat, best_len)
@@ -800,6 +814,10 @@ _NO_RNG = np.ones(1, dtype=np.uint64)
 # ---------------------------------------------------------------------------
 
 
+#: candidate customers per customer in the local search, unless the caller sets ``neighbours``
+DEFAULT_NEIGHBOURS = 30
+
+
 def _setup(instance: Any, routes: list[list[int]], neighbours: int, ruin_avg: float) -> tuple:
     """Kernel inputs for ``instance`` starting from ``routes``: ``(P, S, state, work)``."""
     P = tw_data(instance)
@@ -807,13 +825,14 @@ def _setup(instance: Any, routes: list[list[int]], neighbours: int, ruin_avg: fl
     nb = neighbour_lists(P.dist, int(neighbours), exclude_depot=True)
     nb_big = neighbour_lists(P.dist, max(2 * int(math.ceil(ruin_avg)) + 1, 30), exclude_depot=True)
     S = Search(nb, nb_big, is_symmetric(P.dist), improvement_eps(P.dist))
-    st = make_state(routes, n, cvrp_route_width(P.dem, P.cap))
+    st = make_state(routes, n, route_width(P.dem, P.cap))
     if not refresh_all(st, P):
         raise SolverError("CVRPTW local search: the start solution breaks a time window or the capacity")
     return P, S, st, make_work(n)
 
 
-def local_search(instance: Any, routes: list[list[int]], neighbours: int = 30, verify: bool = False) -> list[list[int]]:
+def local_search(instance: Any, routes: list[list[int]], neighbours: int = DEFAULT_NEIGHBOURS,
+                 verify: bool = False) -> list[list[int]]:
     """Improve feasible ``routes`` of a ``CVRPTWInstance`` to a local optimum of the moves (see the module docstring).
 
     :param neighbours: candidate customers per customer.
@@ -824,35 +843,45 @@ def local_search(instance: Any, routes: list[list[int]], neighbours: int = 30, v
     return state_routes(st)
 
 
-def _run(step: Callable[[int, float], None], time_limit: float | None, iterations: int | None) -> None:
-    """Call ``step(rounds, progress)`` in chunks of about 20 ms until the time or the rounds are spent.
+def ils_cvrptw(solver: Any, instance: Any, start: list[list[int]] | None = None) -> list[list[int]]:
+    """The best routes of ``solver``'s budget of ruin-and-recreate rounds on a ``CVRPTWInstance``.
 
-    ``progress`` (0..1, the acceptance threshold's schedule) is measured in rounds when
-    ``iterations`` is given, so that such a run does not depend on the clock.
+    Shaped as a problem hook of :class:`~routing_gym.baselines.ils.IteratedLocalSearchSolver`
+    (``fn(solver, instance)``): it reads the solver's ``seed``, ``neighbours`` (default
+    :data:`DEFAULT_NEIGHBOURS`), ``ruin``, ``blink`` and ``threshold`` and runs the kernel
+    through the solver's budget loop ``_run``.
+
+    :param start: start routes (default: Solomon I1, :func:`insertion_routes`), improved by local search first.
     """
     t0 = time.perf_counter()
-    done, chunk = 0, 1
-    if time_limit is None:
-        chunk = max(1, -(-iterations // 100))
-    while iterations is None or done < iterations:
-        elapsed = time.perf_counter() - t0
-        if time_limit is not None and elapsed >= time_limit:
-            return
-        progress = done / iterations if iterations else elapsed / time_limit
-        k = chunk if iterations is None else min(chunk, iterations - done)
-        t1 = time.perf_counter()
-        step(k, min(progress, 1.0))
-        done += k
-        if time_limit is not None:
-            per = max(time.perf_counter() - t1, 1e-6) / k
-            target = min(0.02, max(1e-3, (time_limit - (time.perf_counter() - t0)) / 2))
-            chunk = max(1, min(int(target / per), 4 * k + 1))
+    n = instance.num_customers
+    ruin_avg = float(solver.ruin) if solver.ruin is not None else max(1.0, min(10.0, n / 4))
+    k = neighbour_count(solver.neighbours or DEFAULT_NEIGHBOURS, n)
+    P, S, st, Wk = _setup(instance, start if start is not None else insertion_routes(instance), k, ruin_avg)
+    _engine(0, st, P, S, Wk, 0, 0.0, 1.0, 0.0, _NO_RNG, _NO_FLOAT, _NO_INT, _NO_INT, False)
+    best_flat = np.zeros(2 * n + 1, dtype=np.int64)
+    best_len = np.array([flatten(st, best_flat)], dtype=np.int64)
+    c = float(total_cost(st))
+    costs = np.array([c, c])
+    rng = make_rng_state(solver.seed)
+    mean_edge = c / (n + len(state_routes(st)))
+
+    def step(rounds: int, progress: float) -> None:
+        thr = solver.threshold * mean_edge * (1.0 - progress)
+        _engine(1, st, P, S, Wk, rounds, thr, ruin_avg, solver.blink, rng, costs, best_flat, best_len, False)
+
+    solver._run(step, t0)
+    return unflatten_routes(best_flat[: best_len[0]])
 
 
 def solve_ils(instance: Any, time_limit: float | None = 1.0, seed: int = 0, *, iterations: int | None = None,
-              init: list[list[int]] | None = None, neighbours: int = 30, ruin: float | None = None,
+              init: list[list[int]] | None = None, neighbours: int = DEFAULT_NEIGHBOURS, ruin: float | None = None,
               blink: float = 0.01, threshold: float = 1.0) -> list[list[int]]:
     """Iterated local search for a ``CVRPTWInstance`` until ``time_limit`` seconds and/or ``iterations`` rounds.
+
+    Ruin and recreate plus local search with a falling acceptance threshold (see the
+    module docstring), under the budget rules of the ``ils`` solver: with ``iterations``
+    and no time limit the result depends only on ``seed``.
 
     :param init: start routes (default: :func:`~routing_gym.baselines.cvrptw.construction.insertion_routes`).
     :param neighbours: candidate customers per customer in the local search.
@@ -862,28 +891,28 @@ def solve_ils(instance: Any, time_limit: float | None = 1.0, seed: int = 0, *, i
         edge length worse than the current one; the threshold falls linearly to 0 over the run.
     :returns: the best routes found (verified feasible).
     """
+    from routing_gym.baselines.ils import IteratedLocalSearchSolver
     from routing_gym.envs.cvrptw.types import evaluate_cvrptw
 
     if time_limit is None and iterations is None:
         raise SolverError("solve_ils: give a time_limit or a number of iterations")
-    n = instance.num_customers
-    ruin_avg = float(ruin) if ruin is not None else max(1.0, min(10.0, n / 4))
-    P, S, st, Wk = _setup(instance, init if init is not None else insertion_routes(instance), neighbours, ruin_avg)
-    _engine(0, st, P, S, Wk, 0, 0.0, 1.0, 0.0, _NO_RNG, _NO_FLOAT, _NO_INT, _NO_INT, False)
-    best_flat = np.zeros(2 * n + 1, dtype=np.int64)
-    best_len = np.array([flatten(st, best_flat)], dtype=np.int64)
-    c = float(total_cost(st))
-    costs = np.array([c, c])
-    rng = make_rng_state(seed)
-    mean_edge = c / (n + len(state_routes(st)))
-
-    def step(k: int, progress: float) -> None:
-        thr = threshold * mean_edge * (1.0 - progress)
-        _engine(1, st, P, S, Wk, k, thr, ruin_avg, blink, rng, costs, best_flat, best_len, False)
-
-    _run(step, time_limit, iterations)
-    routes = _unflatten(best_flat[: best_len[0]])
+    solver = IteratedLocalSearchSolver(time_limit, seed, iterations=iterations, neighbours=neighbours, ruin=ruin,
+                                       blink=blink, threshold=threshold)
+    routes = ils_cvrptw(solver, instance, init)
     ev = evaluate_cvrptw(instance, routes)
     if not ev.feasible:
         raise SolverError(f"solve_ils returned an infeasible solution (a bug): {ev.violation}")
     return routes
+
+
+def warm_up() -> float:
+    """Compile (or load from numba's cache) the CVRPTW kernels on a tiny instance; returns seconds spent.
+
+    The first call in a fresh environment compiles for about half a minute; call it
+    before timed runs so that they do not include compilation.
+    """
+    from routing_gym.envs.cvrptw.generator import CVRPTWGenerator
+
+    t0 = time.perf_counter()
+    solve_ils(CVRPTWGenerator(num_nodes=10)(np.random.default_rng(0)), None, 0, iterations=5)
+    return time.perf_counter() - t0

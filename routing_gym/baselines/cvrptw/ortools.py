@@ -95,5 +95,5 @@ def solve_ortools(instance: Any, time_limit: float = 1.0, seed: int = 0, *, firs
     routes = rm.routes(assignment)
     ev = evaluate_cvrptw(instance, routes)
     if not ev.feasible:
-        raise SolverError(f"cvrptw ortools: the solution breaks a constraint of the real-valued instance: {ev.violation}")
+        raise SolverError(f"cvrptw ortools: the solution breaks a constraint of the real instance: {ev.violation}")
     return routes
