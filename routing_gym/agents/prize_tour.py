@@ -66,3 +66,27 @@ class OPFeaturizer(Featurizer):
 
 
 register_featurizer(OPFeaturizer)
+
+
+class PCTSPFeaturizer(Featurizer):
+    """``routing_gym/PCTSP-v0``.
+
+    Node features (8): ``x, y, prize, penalty, is_depot, is_current, remaining prize, feasible``,
+    the remaining prize (to the minimum) a global feature broadcast to every node.
+    """
+
+    name = "pctsp"
+    obs_keys = frozenset({"coords", "prizes", "penalties", "remaining_prize", "current_node", "visited", "action_mask"})
+    node_dim = 8
+    static_keys = ("coords", "prizes", "penalties")
+
+    def __call__(self, obs: Mapping[str, torch.Tensor]) -> NodeInputs:
+        coords, cur, visited, mask, is_depot, is_cur = _common(obs)
+        b, n, _ = coords.shape
+        feats = [coords[..., 0], coords[..., 1], obs["prizes"].float().reshape(b, n),
+                 obs["penalties"].float().reshape(b, n), is_depot, is_cur,
+                 obs["remaining_prize"].float().reshape(b, 1).expand(b, n), mask.float()]
+        return _inputs(feats, coords, cur, visited, mask, is_depot, is_cur)
+
+
+register_featurizer(PCTSPFeaturizer)

@@ -218,8 +218,12 @@ class PrizeTourKernel(Kernel):
         self.done[rows] = False
 
     def _move(self, v: np.ndarray, av: np.ndarray) -> np.ndarray:
-        """Rows ``v`` travel to ``av`` (length, position, visits, tour); returns the travelled legs."""
-        travel = self.dist[v, self.cur[v], av]
+        """Rows ``v`` travel to ``av`` (length, position, visits, tour); returns the travelled legs.
+
+        Ending at the depot without leaving it travels nothing (even where a matrix has a
+        non-zero diagonal), as ``evaluate`` prices the empty tour.
+        """
+        travel = np.where(self.cur[v] == av, 0.0, self.dist[v, self.cur[v], av])
         self.length[v] += travel
         c = av != 0
         vc, ac = v[c], av[c]
