@@ -193,6 +193,9 @@ def test_ratio_greedy__packs_by_density_and_stays_feasible() -> None:
     for seed in range(5):
         inst = KnapsackGenerator(50)(np.random.default_rng(seed))
         assert replay(None, inst, ratio_greedy(inst)).feasible
+    from routing_gym.baselines.base import make_solver
+
+    assert make_solver("greedy")(SMALL).solution == [0, 1]
 
 
 def test_knapsack_problem__declaration() -> None:

@@ -1,10 +1,10 @@
-"""Ratio greedy for the knapsack (``ratio-greedy``)."""
+"""Ratio greedy for the knapsack: the knapsack's hook on the generic ``greedy`` solver."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from routing_gym.baselines.base import Solver, register_solver
+from routing_gym.baselines.greedy import GreedySolver
 from routing_gym.envs.knapsack.types import KnapsackInstance
 
 
@@ -25,11 +25,7 @@ def ratio_greedy(instance: KnapsackInstance) -> list[int]:
     return packed
 
 
-@register_solver("ratio-greedy")
-class RatioGreedySolver(Solver):
-    """The knapsack's ratio greedy: decreasing value / weight, pack what fits (no time limit needed)."""
-
-    problems = ("knapsack",)
-
-    def solve(self, instance: KnapsackInstance) -> list[int]:
-        return ratio_greedy(instance)
+@GreedySolver.for_problem("knapsack")
+def greedy_knapsack(solver: GreedySolver, instance: KnapsackInstance) -> list[int]:
+    """``greedy`` on the knapsack: the ratio greedy (there is no local search; ``ls`` is ignored)."""
+    return ratio_greedy(instance)
