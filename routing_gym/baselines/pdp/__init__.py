@@ -1,0 +1,1 @@
+"""PDP solvers (``Problem.baselines`` of ``pdp``): importing this package registers their hooks."""
