@@ -55,7 +55,7 @@ def run_command(func: Callable[[argparse.Namespace], int | None], args: argparse
     except KeyboardInterrupt:
         if debug:
             raise
-        print("routing-gym: interrupted", file=sys.stderr)
+        print(f"routing-gym: interrupted{getattr(args, 'interrupt_hint', '')}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except user_errors() as exc:
         if debug:
@@ -123,6 +123,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise ConfigError("--load-kwargs are options of the file loader; they need --files")
     if args.resume and not args.out:
         raise ConfigError("--resume needs the --out folder of the run to resume")
+    if args.out:
+        args.interrupt_hint = f"; the finished rows are in {args.out}/results.csv: add --resume to run only the others"
     result = compare(
         args.env, _split_specs(args.solvers), num_instances=10 if args.instances is None else args.instances,
         seed=args.seed, files=args.files, jobs=args.jobs, time_limit=args.time_limit, out=args.out,

@@ -17,9 +17,10 @@ A comparison loses nothing:
 - a solver that raises is a ``failed`` row; with worker processes
   (``jobs > 1`` or ``isolate=True``, as the command line always runs), one that
   runs past its ``time_limit`` plus ``grace`` seconds is killed and becomes a
-  ``timeout`` row, and one whose worker process dies (a crash, ``os._exit``,
-  the OOM killer) becomes a ``failed`` row naming the exit code; the run goes on
-  with a fresh worker;
+  ``timeout`` row (a worker's first solve with a solver gets
+  :data:`FIRST_SOLVE_EXTRA_S` more, for JIT compilation the warm-up missed), and
+  one whose worker process dies (a crash, ``os._exit``, the OOM killer) becomes a
+  ``failed`` row naming the exit code; the run goes on with a fresh worker;
 - with ``out``, each row is appended to ``results.csv`` and ``solutions.jsonl``
   as it arrives (gaps are filled in when the run ends), so a run killed at 90 %
   keeps 90 %; ``resume=True`` (``routing-gym compare --resume``) then skips the
@@ -39,6 +40,7 @@ import math
 import multiprocessing as mp
 import os
 import time
+import warnings
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -59,6 +61,9 @@ CSV_COLUMNS = ("instance", "solver", "cost", "gap_pct", "time_s", "feasible", "s
 GRACE_S = 60.0
 #: Seconds a worker may take to start, build a solver and warm it up (JIT compilation, model loading).
 WARMUP_TIMEOUT_S = 600.0
+#: Extra seconds for a worker's first solve with each solver: JIT compilation the untimed warm-up
+#: did not reach (another type specialisation) happens there, and is not a hang.
+FIRST_SOLVE_EXTRA_S = 600.0
 #: Seconds a worker may take to replay a returned solution through the environment.
 JUDGE_TIMEOUT_S = 300.0
 #: The files of an output folder (``run.json`` makes ``resume`` safe).
@@ -141,8 +146,11 @@ def _solve_and_judge(env_id: str, spec: str, defaults: dict[str, Any], instance:
 
 def _worker_main(conn: Any) -> None:
     """A worker process: solve tasks sent over ``conn`` until ``None`` or the pipe closes."""
+    import signal
+
     import routing_gym  # noqa: F401 - registers the env ids
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
     try:
         conn.send(("ready", None))
     except (BrokenPipeError, EOFError, OSError):
@@ -218,6 +226,8 @@ class _Worker:
         child.close()
         self.task: _Task | None = None
         self.ready = False  # the process is up (it has imported routing_gym)
+        self.solved: set[str] = set()  # specs this worker has started solving with
+        self.first = False  # the current solve is this worker's first with its solver
         self.phase = "start-up"
         self.deadline = math.inf
         self.t_solve: float | None = None
@@ -300,7 +310,10 @@ def _run_isolated(tasks: list[_Task], env_id: str, defaults: dict[str, Any], lim
                         w.phase, w.deadline = "warmup", now + WARMUP_TIMEOUT_S
                     elif msg[0] == "solve":
                         limit = limits.get(w.task.spec) or 0.0
-                        w.phase, w.t_solve, w.deadline = "solve", now, now + limit + grace
+                        w.first = w.task.spec not in w.solved
+                        w.solved.add(w.task.spec)
+                        extra = FIRST_SOLVE_EXTRA_S if w.first else 0.0
+                        w.phase, w.t_solve, w.deadline = "solve", now, now + limit + grace + extra
                     elif msg[0] == "judge":
                         w.phase, w.deadline = "judge", now + JUDGE_TIMEOUT_S
                     elif msg[0] == "done":
@@ -331,6 +344,8 @@ def _run_isolated(tasks: list[_Task], env_id: str, defaults: dict[str, Any], lim
                     if w.phase == "solve":
                         why = (f"no result within its time_limit {limit:g} s + grace {grace:g} s" if limit else
                                f"no result within the grace period of {grace:g} s (the solver has no time_limit)")
+                        if w.first and FIRST_SOLVE_EXTRA_S:
+                            why += f" + {FIRST_SOLVE_EXTRA_S:g} s allowed for compilation in a first solve"
                         res = SolveResult(None, elapsed, "timeout", f"{why}; worker process killed")
                     elif w.phase == "judge":
                         res = SolveResult(None, elapsed, "failed", f"replaying the solution took over {JUDGE_TIMEOUT_S:g} s; "
@@ -672,7 +687,9 @@ def compare(
     if files is None and instances is None:
         num_instances = _check_int(num_instances, "num_instances", 1)
         seed = _check_int(seed, "seed", 0)
-        gym.make(env_id, **env_kwargs).close()  # bad env arguments (type, range, size) fail here
+        with warnings.catch_warnings():  # the env's own error says it; gymnasium's warning would repeat it
+            warnings.simplefilter("ignore")
+            gym.make(env_id, **env_kwargs).close()  # bad env arguments (type, range, size) fail here
     defaults = {"time_limit": time_limit} if time_limit is not None else {}
     built = {spec: make_solver(spec, **defaults) for spec in solvers}  # unknown names, bad values
     if files is not None:
@@ -716,20 +733,26 @@ def compare(
     names = _unique(names)
 
     # --- an earlier run to resume ---
+    wanted = {(n, s) for n in names for s in solvers}
     done: dict[tuple[str, str], Row] = {}
     if out is not None:
         prints = {n: fingerprint(i) for n, i in zip(names, insts)}
         meta = {"env_id": env_id, "time_limit": time_limit, "instances": prints, "solvers": solvers}
         if resume:
             done = _resume_state(out, meta)
+            extra = sorted(k for k in done if k not in wanted)
+            if extra:
+                what = sorted({f"solver {s}" for _, s in extra if s not in solvers}
+                              | {f"instance {n}" for n, _ in extra if n not in names})
+                raise ConfigError(f"resume: the run in {out} also has {len(extra)} row(s) of {', '.join(what[:4])}"
+                                  f"{' ...' if len(what) > 4 else ''} that this run leaves out; resuming would drop "
+                                  "them. Give them too, or use another output folder")
             if (out / "run.json").exists():  # keep the record of instances this run does not repeat
                 meta["instances"] = {**_old_meta(out)["instances"], **prints}
         with _atomic(out / "run.json") as fh:
             json.dump(meta, fh, indent=1)
 
     # --- the run ---
-    wanted = {(n, s) for n in names for s in solvers}
-    done = {k: r for k, r in done.items() if k in wanted}
     tasks = [_Task(i, n, s, inst) for i, (n, inst) in enumerate(zip(names, insts)) for s in solvers if (n, s) not in done]
     rows = dict(done)
     journal = _Journal(out, [done[(n, s)] for n in names for s in solvers if (n, s) in done]) if out is not None else None

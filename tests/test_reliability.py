@@ -441,14 +441,17 @@ def test_cli__bad_arguments_exit_2_with_one_line_and_no_work(tmp_path: Path, cap
 def test_cli__resume_refuses_a_different_run(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "run"
     compare("routing_gym/TSP-v0", ["rel-tour"], num_instances=2, num_nodes=6, out=out, progress=False, plots=False)
+    before = [(out / f).read_text() for f in ("results.csv", "run.json")]
     gen = BASE + ["--env-kwargs", "num_nodes=6", "--instances", "2", "--out", str(out), "--resume"]
     for argv, match in [
         (_with("--env-kwargs", "num_nodes=6", "distribution=clustered", base=gen), "instance tsp6-s0-0 differs"),
         (_with("--env", "routing_gym/CVRP-v0", "--solvers", "savings", base=gen), "was on routing_gym/TSP-v0"),
         (_with("--time-limit", "2", base=gen), "time_limit"),
+        (_with("--instances", "1", base=gen), "instance tsp6-s0-1 that this run leaves out"),
     ]:
         rc, err = _cli(argv, capsys)
         assert rc == 2 and len(err.strip().splitlines()) == 1 and match in err, err
+    assert [(out / f).read_text() for f in ("results.csv", "run.json")] == before  # a refused resume changes nothing
 
 
 def test_cli__debug_shows_the_traceback(capsys: pytest.CaptureFixture) -> None:
@@ -496,7 +499,10 @@ def test_compare__corrupt_checkpoint_is_a_failure_row(tmp_path: Path) -> None:
     assert all(r["feasible"] == "True" for r in rows if r["solver"] == "rel-tour")
 
 
-def test_compare__killed_worker_and_hung_solver_are_failure_rows(tmp_path: Path) -> None:
+def test_compare__killed_worker_and_hung_solver_are_failure_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import routing_gym.compare
+
+    monkeypatch.setattr(routing_gym.compare, "FIRST_SOLVE_EXTRA_S", 0.0)  # no JIT here: time_limit + grace only
     out = tmp_path / "out"
     t0 = time.monotonic()
     res = compare("routing_gym/TSP-v0", ["rel-tour", "rel-exit", "rel-hang:time_limit=0.2"], num_instances=2,
