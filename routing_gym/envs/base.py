@@ -13,7 +13,7 @@ from gymnasium.vector.utils import batch_space
 
 from routing_gym.envs.kernel import Kernel
 from routing_gym.envs.validation import check_memory_budget
-from routing_gym.errors import InstanceError, InvalidActionError
+from routing_gym.errors import ConfigError, InstanceError, InvalidActionError
 
 INVALID_ACTION_MODES = ("penalty", "raise")
 
@@ -22,6 +22,14 @@ def _check_invalid_mode(mode: str) -> str:
     if mode not in INVALID_ACTION_MODES:
         raise InstanceError(f"invalid_action: expected one of {INVALID_ACTION_MODES}, got {mode!r}")
     return mode
+
+
+def check_reset_options(kernel_type: type[Kernel], options: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    """Raise :class:`ConfigError` for a ``reset`` option neither the env nor its kernel understands."""
+    unknown = sorted(set(options) - set(allowed) - set(kernel_type.reset_options))
+    if unknown:
+        known = ", ".join(sorted(set(allowed) | set(kernel_type.reset_options)))
+        raise ConfigError(f"reset options: unknown key(s) {', '.join(unknown)}; this environment takes {known}")
 
 
 def build_generator(env_type: type, generator: Any | None, kwargs: dict[str, Any]) -> Any:
@@ -97,6 +105,7 @@ class RoutingEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
         super().reset(seed=seed)
         options = dict(options or {})
+        check_reset_options(self.kernel_type, options, ("instance",))
         inst = options.pop("instance", None) or self.fixed_instance
         if inst is not None:
             check_instance_type(self.kernel_type, inst, self.size)
@@ -258,6 +267,7 @@ class RoutingVectorEnv(VectorEnv):
         """
         super().reset(seed=seed)
         options = dict(options or {})
+        check_reset_options(self.kernel_type, options, ("instance", "instances"))
         rows = np.arange(self.num_envs)
         instances = options.pop("instances", None)
         if instances is None and options.get("instance") is not None:

@@ -39,6 +39,8 @@ class Kernel(ABC):
     instance_type: ClassVar[type]
     #: the name of the size parameter (an attribute of the kernel and of the generator)
     size_name: ClassVar[str] = "num_nodes"
+    #: the ``reset(options=...)`` keys :meth:`load` understands (besides ``instance`` / ``instances``)
+    reset_options: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, batch_size: int, size: int) -> None:
         self.batch_size = int(batch_size)

@@ -16,6 +16,7 @@ class TSPKernel(Kernel):
     """TSP as a constructive MDP: the tour starts at ``start_node`` (default 0); each
     action appends an unvisited node; the last action also closes the tour."""
 
+    reset_options = ("start_node",)
     state_fields = ("first", "cur", "visited", "t", "tour")
     instance_type = TSPInstance
 
