@@ -37,7 +37,7 @@ from gymnasium import spaces
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from routing_gym.errors import InstanceError, InvalidActionError
+from routing_gym.errors import ConfigError, InstanceError, InvalidActionError
 from routing_gym.registry import Problem, problems
 
 BUNDLED_DATA = Path(__file__).resolve().parent / "data"
@@ -404,6 +404,16 @@ def test_step__out_of_space_actions_raise(problem: Problem, env_id: str) -> None
 
 
 # --- rendering --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("problem", "env_id"), ENV_CASES)
+def test_reset__unknown_option_raises_config_error(problem: Problem, env_id: str) -> None:
+    env = gym.make(env_id, **problem.tiny_kwargs)
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) bogus"):
+        env.reset(seed=0, options={"bogus": 1})
+    venv = gym.make_vec(env_id, 2, vectorization_mode="vector_entry_point", **problem.tiny_kwargs)
+    with pytest.raises(ConfigError, match="bogus"):
+        venv.reset(seed=0, options={"bogus": 1})
 
 
 @pytest.mark.parametrize(("problem", "env_id"), ENV_CASES)

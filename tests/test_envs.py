@@ -175,14 +175,3 @@ def test_registration__gym_make_without_importing_routing_gym() -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
 
-
-@pytest.mark.parametrize("env_id", IDS)
-def test_reset__unknown_option_raises_config_error(env_id: str) -> None:
-    from routing_gym.errors import ConfigError
-
-    env = gym.make(env_id)
-    with pytest.raises(ConfigError, match="unknown key\\(s\\) bogus"):
-        env.reset(seed=0, options={"bogus": 1})
-    venv = gym.make_vec(env_id, 2, vectorization_mode="vector_entry_point")
-    with pytest.raises(ConfigError, match="bogus"):
-        venv.reset(seed=0, options={"bogus": 1})
