@@ -38,15 +38,16 @@ TITLES = {"greedy": "greedy", "aug8": "greedy x8 aug", "sample16-aug8": "sample 
           "aug8-allstarts": "greedy x8 aug x all starts"}
 
 
-def test_gaps(policy: Any, *, num_instances: int = 100, seed: int = 1234, reference: str | None = "auto",
+def test_gaps(policy: Any, *, num_instances: int = 100, seed: int = 1234, reference: Any = "auto",
               decodings: list[str] | None = None, cache: Path | None = None, env_kwargs: dict[str, Any] | None = None,
               progress: bool = False) -> dict[str, Any]:
     """Gaps of ``policy`` (a loaded checkpoint) on the seeded test set of its training environment.
 
+    :param reference: a solver spec or object, ``"auto"`` (the problem's first reference solver) or ``None``.
     :param env_kwargs: the test instances' environment arguments (default: the checkpoint's).
     :returns: ``{"reference", "reference_mean_cost", "rows": {decoding: {"mean_cost", "gap", "time_s"}}, ...}``.
     """
-    from routing_gym.agents.train import evaluate_policy, reference_costs, resolve_reference, validation_set
+    from routing_gym.agents.train import evaluate_policy, reference_costs, resolve_reference, solver_name, validation_set
 
     env_id = policy.checkpoint.env_id
     kwargs = dict(policy.checkpoint.env_kwargs if env_kwargs is None else env_kwargs)
@@ -57,7 +58,8 @@ def test_gaps(policy: Any, *, num_instances: int = 100, seed: int = 1234, refere
     for name in decodings or DEFAULT_DECODINGS:
         ev = evaluate_policy(policy, insts, ref, **DECODINGS[name])
         rows[name] = {"mean_cost": ev.mean_cost, "gap": ev.gap, "time_s": ev.time_s}
-    return {"env_id": env_id, "env_kwargs": kwargs, "num_instances": num_instances, "seed": seed, "reference": spec,
+    name = None if spec is None else solver_name(spec)
+    return {"env_id": env_id, "env_kwargs": kwargs, "num_instances": num_instances, "seed": seed, "reference": name,
             "reference_mean_cost": None if ref is None else float(np.nanmean(ref)),
             "reference_failed": None if ref is None else int(np.isnan(ref).sum()), "rows": rows}
 

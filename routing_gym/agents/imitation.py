@@ -43,7 +43,7 @@ from routing_gym.agents.featurizers import square_symmetry_torch
 from routing_gym.registry import env_id_for
 from routing_gym.agents.policies import RoutingPolicy, check_pointer_spaces, make_policy, obs_to_tensors
 from routing_gym.agents.train import (VALIDATION_SEED, evaluate_policy, first_solver_for, harness_cost, instances_digest,
-                                      reference_costs, resolve_reference, validation_set)
+                                      reference_costs, resolve_reference, solver_name, validation_set)
 from routing_gym.errors import RoutingGymError, SolverError
 
 log = logging.getLogger(__name__)
@@ -443,7 +443,7 @@ class Validation:
     """A seeded validation set with reference costs; calling it gives a policy's greedy ``(mean cost, gap)``."""
 
     instances: list[Any]
-    reference: str | None
+    reference: Any
     ref_costs: np.ndarray | None
 
     def __call__(self, policy: RoutingPolicy) -> tuple[float, float | None]:
@@ -454,7 +454,7 @@ class Validation:
         return len(self.instances)
 
 
-def validation(env_id: str, env_kwargs: dict[str, Any], num_instances: int, seed: int, reference: str | None,
+def validation(env_id: str, env_kwargs: dict[str, Any], num_instances: int, seed: int, reference: Any,
                cache: Path | None = None, progress: bool = False) -> Validation:
     """The validation set of :func:`~routing_gym.agents.train.validation_set` and its reference costs."""
     val = validation_set(env_id, env_kwargs, num_instances, seed) if num_instances > 0 else []
@@ -530,17 +530,18 @@ def _cloning_summary(env_id: str, env_kwargs: dict[str, Any], net: RoutingPolicy
     return {
         "method": "imitation (behaviour cloning of solver labels, BQ-NCO style)",
         "env_id": env_id, "env_kwargs": env_kwargs, "policy": type(net).__name__, "architecture": net.architecture,
-        "label_solver": labels.solver if isinstance(labels.solver, str) else repr(labels.solver),
+        "label_solver": solver_name(labels.solver),
         "num_instances": len(labels.instances), "labelled": len(labels.labelled[0]),
         "label_mean_cost": float(np.nanmean(labels.costs)), "bc_steps": hist.steps,
         "batch_size": batch_size, "lr": lr, "seed": seed, "eval_instances": len(val), "eval_seed": eval_seed,
-        "reference": val.reference, "torch_threads": torch.get_num_threads(), "bc_evals": hist.evals,
+        "reference": None if val.reference is None else solver_name(val.reference),
+        "torch_threads": torch.get_num_threads(), "bc_evals": hist.evals,
         "bc_final_loss": float(np.mean(hist.loss[-50:])) if hist.loss else None,
     }
 
 
 def finetune(result: ImitationResult, out: Path, *, timesteps: int, algo: str, n_envs: int, seed: int,
-             algo_kwargs: dict[str, Any] | None, eval_instances: int, eval_seed: int, reference: str | None,
+             algo_kwargs: dict[str, Any] | None, eval_instances: int, eval_seed: int, reference: Any,
              cache_dir: Path, progress: bool) -> None:
     """Stage 4 of :func:`imitate`: PPO from the cloned policy; keeps the fine-tuned weights only
     if they validate better than the cloned ones."""
@@ -580,7 +581,7 @@ def imitate(
     eval_instances: int = 100,
     eval_seed: int = VALIDATION_SEED,
     eval_every: int = 500,
-    reference: str | None = "auto",
+    reference: Any = "auto",
     init: Any = None,
     cache_dir: str | Path | None = None,
     progress: bool = True,
@@ -602,7 +603,7 @@ def imitate(
         ``finetuned/``) checkpoints and ``summary.json``.
     :param eval_instances: validation instances (seeded by ``eval_seed``, as ``routing-gym compare``).
     :param eval_every: cloning steps between validations (the best weights are kept).
-    :param reference: reference solver of the gaps (``"auto"``, a spec or ``None``).
+    :param reference: reference solver of the gaps (``"auto"``, a spec, a solver object or ``None``).
     :param init: continue from this policy / checkpoint instead of a fresh network.
     :param cache_dir: where ``labels.json`` and ``reference.json`` are cached (default ``out_dir``);
         share it between runs on the same instances to label them once.

@@ -64,12 +64,17 @@ def first_solver_for(instance: Any, candidates: Sequence[str]) -> str | None:
     return None
 
 
-def resolve_reference(instance: Any, reference: str | None) -> str | None:
-    """The solver spec to use as reference: ``reference`` itself, for ``"auto"`` the first of the
-    problem's :attr:`~routing_gym.registry.Problem.reference_solvers` that is registered and
-    handles it, or ``None`` (no reference; gaps are not reported)."""
-    if reference is None:
-        return None
+def solver_name(solver: Any) -> str:
+    """A solver's spec (``solver`` itself for a spec string; a solver object's ``spec`` or repr)."""
+    return solver if isinstance(solver, str) else str(getattr(solver, "spec", repr(solver)))
+
+
+def resolve_reference(instance: Any, reference: Any) -> Any:
+    """The reference solver: ``reference`` itself (a spec or a solver object), for ``"auto"`` the
+    first of the problem's :attr:`~routing_gym.registry.Problem.reference_solvers` that is
+    registered and handles it, or ``None`` (no reference; gaps are not reported)."""
+    if reference is None or not isinstance(reference, str):
+        return reference
     from routing_gym.baselines.base import available_solvers
     from routing_gym.registry import problem_of
 
@@ -108,15 +113,17 @@ def harness_cost(instance: Any, objective: float) -> float:
     return -objective if problem_of(instance).sense == "max" else objective
 
 
-def reference_costs(instances: Sequence[Any], spec: str, cache: Path | None = None, progress: bool = False) -> np.ndarray:
-    """Costs of ``spec``'s solutions (NaN where it failed), cached in the JSON file ``cache``.
+def reference_costs(instances: Sequence[Any], solver: Any, cache: Path | None = None, progress: bool = False) -> np.ndarray:
+    """Costs of the solutions of ``solver`` (a spec or a solver object; NaN where it failed),
+    cached in the JSON file ``cache``.
 
-    The cache is keyed by the spec and the instances' distance matrices, so it is only
-    reused for exactly the same validation set.
+    The cache is keyed by the spec and the instances' fields, so it is only reused for
+    exactly the same validation set.
     """
     from routing_gym.baselines.base import make_solver
     from routing_gym.envs import evaluate
 
+    spec = solver_name(solver)
     key = f"{spec}|{instances_digest(instances)}"
     if cache is not None and cache.is_file():
         try:
@@ -125,7 +132,7 @@ def reference_costs(instances: Sequence[Any], spec: str, cache: Path | None = No
                 return np.array([np.nan if c is None else c for c in data["costs"]], dtype=float)
         except (OSError, json.JSONDecodeError):
             pass
-    solver = make_solver(spec)
+    solver = make_solver(solver) if isinstance(solver, str) else solver
     costs = np.full(len(instances), np.nan)
     it: Any = instances
     if progress:
@@ -267,7 +274,7 @@ def train(
     eval_instances: int = 64,
     eval_seed: int = VALIDATION_SEED,
     eval_freq: int | None = None,
-    reference: str | None = "auto",
+    reference: Any = "auto",
     init: Any = None,
     cache_dir: str | Path | None = None,
     progress_bar: bool = True,
@@ -291,8 +298,8 @@ def train(
     :param eval_instances: size of the validation set (0 disables evaluation).
     :param eval_seed: seed of the validation set.
     :param eval_freq: env steps between evaluations (default: 10 per run).
-    :param reference: solver spec for the gaps, ``"auto"`` (LKH / HGS / OR-Tools, the first
-        registered), or ``None``.
+    :param reference: solver of the gaps: a spec or a solver object, ``"auto"`` (the first of the
+        problem's ``reference_solvers`` that handles it), or ``None``.
     :param init: start from this policy, SB3 model or checkpoint (its architecture wins).
     :param cache_dir: where ``reference.json`` is cached (default ``out_dir``).
     :param progress_bar: SB3's progress bar.
@@ -358,12 +365,12 @@ def _build_model(venv: Any, out: Path, *, policy: str, algo: str, n_envs: int, s
 
 
 def _validation_callback(env_id: str, env_kwargs: dict[str, Any], out: Path, summary: dict[str, Any], *, eval_instances: int,
-                         eval_seed: int, eval_freq: int, reference: str | None, cache_dir: Path, progress: bool) -> Any:
+                         eval_seed: int, eval_freq: int, reference: Any, cache_dir: Path, progress: bool) -> Any:
     """The callback of :func:`train` that validates every ``eval_freq`` steps (it records the reference in ``summary``)."""
     val = validation_set(env_id, env_kwargs, eval_instances, eval_seed)
     ref_spec = resolve_reference(val[0], reference)
     ref = reference_costs(val, ref_spec, cache_dir / "reference.json", progress=progress) if ref_spec else None
-    summary.update(eval_instances=eval_instances, eval_seed=eval_seed, reference=ref_spec)
+    summary.update(eval_instances=eval_instances, eval_seed=eval_seed, reference=None if ref_spec is None else solver_name(ref_spec))
     return _make_eval_callback(instances=val, ref=ref, eval_freq=eval_freq, out_dir=out, env_id=env_id,
                                env_kwargs=env_kwargs, summary=summary)
 
