@@ -17,6 +17,7 @@ from routing_gym.agents.checkpoint import list_pretrained, spaces_for
 from routing_gym.agents.featurizers import CVRPTWFeaturizer, featurizer_for, square_symmetry
 from routing_gym.agents.imitation import behaviour_cloning, collect_demonstrations, label_instances
 from routing_gym.agents.policies import MASKED_LOGIT, check_pointer_spaces, make_policy, obs_to_tensors
+from routing_gym.agents.train import harness_cost
 from routing_gym.baselines.base import make_solver
 from routing_gym.envs import CVRPGenerator, TSPGenerator, evaluate
 from routing_gym.errors import CheckpointError, RoutingGymError, SolverError
@@ -40,21 +41,26 @@ def _has_featurizer(env_id: str) -> bool:
 POINTER_ENVS = [p.env_id for p in problems().values() if _has_featurizer(p.env_id)]
 
 
+def size(env_id: str, n: int) -> dict[str, int]:
+    """The keyword giving ``env_id``'s problem size ``n`` (``num_nodes``, ``num_items``, ``num_pairs``...)."""
+    return {problem_of_env(env_id).kernel_type.size_name: n}
+
+
 def make_instances(env_id: str, n: int, count: int, seed: int) -> list:
-    """``count`` instances with ``n`` nodes from the problem's generator."""
+    """``count`` instances of size ``n`` from the problem's generator."""
     rng = np.random.default_rng(seed)
-    gen = problem_of_env(env_id).generator_type(num_nodes=n)
+    gen = problem_of_env(env_id).generator_type(**size(env_id, n))
     return [gen(rng) for _ in range(count)]
 
 
 def small_policy(cls: type, env_id: str, n: int = 10, **kw):
-    obs, act = spaces_for(env_id, {"num_nodes": n})
+    obs, act = spaces_for(env_id, size(env_id, n))
     return make_policy(cls, obs, act, **{**SMALL, **kw})
 
 
 def mid_episode_obs(env_id: str, n: int, b: int, steps: int, seed: int = 0) -> dict[str, np.ndarray]:
     """Batched observations after ``steps`` random feasible actions."""
-    venv = gym.make_vec(env_id, num_envs=b, vectorization_mode="vector_entry_point", num_nodes=n)
+    venv = gym.make_vec(env_id, num_envs=b, vectorization_mode="vector_entry_point", **size(env_id, n))
     obs, _ = venv.reset(seed=seed)
     rng = np.random.default_rng(seed)
     for _ in range(steps):
@@ -116,7 +122,8 @@ def test_policy__sb3_preprocessed_obs_give_the_same_logits(env_id):
     pol.set_training_mode(False)
     raw = obs_to_tensors(mid_episode_obs(env_id, 10, 6, 3))
     pre = preprocess_obs(raw, pol.observation_space)  # Discrete one-hot, MultiBinary float
-    assert pre["current_node"].shape == (6, raw["coords"].shape[1])
+    one_hot = {k: sp.n for k, sp in pol.observation_space.spaces.items() if isinstance(sp, gym.spaces.Discrete)}
+    assert all(pre[k].shape == (6, n) for k, n in one_hot.items())
     with torch.no_grad():
         a, _ = pol.node_logits(raw)
         b, _ = pol.node_logits(pre)
@@ -253,7 +260,7 @@ def test_rollout__solutions_are_feasible_and_costed_by_the_env(env_id, kw):
     insts = make_instances(env_id, 11, 4, seed=6)
     for inst, r in zip(insts, rollout(pol, insts, seed=3, **kw)):
         ev = evaluate(inst, r.solution)
-        assert ev.feasible and ev.cost == pytest.approx(r.cost, rel=1e-12)
+        assert ev.feasible and harness_cost(inst, ev.cost) == pytest.approx(r.cost, rel=1e-12)  # minus a profit
 
 
 def test_rollout__more_rollouts_never_worse(tsp_instances):
@@ -302,7 +309,7 @@ def test_checkpoint__round_trip_gives_identical_outputs(tmp_path, cls, env_id):
     pol = small_policy(cls, env_id, **({"k": 4} if cls is GNNPolicy else {}))
     obs = obs_to_tensors(mid_episode_obs(env_id, 10, 5, 3))
     pol.set_training_mode(False)
-    path = save_policy(pol, tmp_path / "ck", env_id=env_id, env_kwargs={"num_nodes": 10}, training={"note": "test"})
+    path = save_policy(pol, tmp_path / "ck", env_id=env_id, env_kwargs=size(env_id, 10), training={"note": "test"})
     loaded = load_policy(path)
     assert type(loaded) is cls and loaded.architecture == pol.architecture
     assert loaded.checkpoint.env_id == env_id and loaded.checkpoint.training == {"note": "test"}
@@ -346,7 +353,7 @@ def test_checkpoint__corrupt_or_mismatched_raises_clear_error(tmp_path):
 
 
 def test_pretrained__shipped_checkpoints_exist():
-    assert {"tsp20", "tsp50", "cvrp20"} <= set(list_pretrained())
+    assert {"tsp20", "tsp50", "cvrp20", "cvrptw20"} <= set(list_pretrained())
 
 
 @pytest.mark.parametrize("name", list_pretrained())

@@ -36,4 +36,5 @@ PROBLEM = Problem(
     solution_variant=routes_variant,
     reference_solvers=("hgs:time_limit=1", "ortools:time_limit=1"),
     label_solvers=("hgs:time_limit=1", "ortools:time_limit=1"),
+    pretrained=((20, "cvrptw20"),),
 )
