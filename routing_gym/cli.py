@@ -210,15 +210,10 @@ def cmd_solvers(args: argparse.Namespace) -> int:
 
 def cmd_warmup(args: argparse.Namespace) -> int:
     """Compile the numba kernels once (they are cached on disk), so no timed run pays for it."""
-    import time
+    from routing_gym.baselines.base import warm_up_kernels
 
-    from routing_gym.baselines.heuristics import warm_up
-    from routing_gym.baselines.kopt_mcts import KOptMCTS
-
-    t0 = time.perf_counter()
-    warm_up()
-    KOptMCTS()  # its constructor compiles the k-opt kernels
-    print(f"numba kernels compiled or loaded from cache in {time.perf_counter() - t0:.1f} s")
+    seconds = warm_up_kernels()  # every registered problem's baselines ``warm_up()``
+    print(f"numba kernels compiled or loaded from cache in {seconds:.1f} s")
     return 0
 
 

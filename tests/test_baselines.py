@@ -17,17 +17,13 @@ import numpy as np
 import pytest
 
 from routing_gym.baselines import make_solver, parse_spec
-from routing_gym.baselines.heuristics import (
-    cvrp_local_search,
-    savings_routes,
-    sweep_routes,
-    tsp_cheapest_insertion,
-    tsp_farthest_insertion,
-    tsp_local_search,
-    tsp_nearest_neighbour,
-)
-from routing_gym.baselines.ortools_solver import build_routing_model, cvrp_fleet_bound, integer_distances
+from routing_gym.baselines.cvrp.constructions import savings_routes, sweep_routes
+from routing_gym.baselines.cvrp.local_search import cvrp_local_search
+from routing_gym.baselines.cvrp.ortools import cvrp_fleet_bound
+from routing_gym.baselines.ortools_solver import build_routing_model, integer_distances
 from routing_gym.baselines.references import reference_available, reference_scale
+from routing_gym.baselines.tsp.constructions import tsp_cheapest_insertion, tsp_farthest_insertion, tsp_nearest_neighbour
+from routing_gym.baselines.tsp.local_search import tsp_local_search
 from routing_gym.envs import CVRPGenerator, CVRPInstance, TSPGenerator, TSPInstance, evaluate, load_instance, replay
 from routing_gym.errors import SolverError
 
@@ -527,13 +523,17 @@ def test_references__scale():
 
 
 def test_warm_up__runs_every_kernel():
-    from routing_gym.baselines.heuristics import warm_up
+    from routing_gym.baselines.base import warm_up_kernels
+    from routing_gym.baselines.cvrp import warm_up as cvrp_warm_up
+    from routing_gym.baselines.tsp import warm_up as tsp_warm_up
 
-    assert warm_up() > 0.0
+    assert tsp_warm_up() > 0.0
+    assert cvrp_warm_up() > 0.0
+    assert warm_up_kernels() > 0.0
 
 
 def test_references__lkh_problem_text(rng):
-    from routing_gym.baselines.references import lkh_problem
+    from routing_gym.baselines.tsp.lkh import lkh_problem
 
     inst = TSPGenerator(5)(rng)
     text, s = lkh_problem(inst)

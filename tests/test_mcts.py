@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from routing_gym.baselines import make_solver
-from routing_gym.baselines.heatmaps import default_tau, resolve_heatmap, softdist_heatmap, uniform_heatmap, zero_heatmap
-from routing_gym.baselines.kopt_mcts import KOptMCTS, candidate_set
 from routing_gym.baselines.mcts import MCTS, MCTSPlanner, replay
+from routing_gym.baselines.tsp.heatmaps import default_tau, resolve_heatmap, softdist_heatmap, uniform_heatmap, zero_heatmap
+from routing_gym.baselines.tsp.kopt_mcts import KOptMCTS, candidate_set
 from routing_gym.registry import UnknownProblemError, env_id_for
 from routing_gym.envs import CVRPGenerator, CVRPInstance, TSPGenerator, TSPInstance, evaluate, load_instance
 from routing_gym.errors import SolverError

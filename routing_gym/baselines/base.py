@@ -89,6 +89,8 @@ class Solver(ABC):
 
         name = problem_of(instance).name
         if name not in self.hooks:
+            load_problem_hooks()  # a solver class used without make_solver: its hooks may not be imported yet
+        if name not in self.hooks:
             raise SolverError(f"{self.name} does not handle {name} instances; it handles {', '.join(self.problems) or 'none'}")
         return self.hooks[name](self, instance)
 
@@ -116,6 +118,7 @@ class Solver(ABC):
         """Whether ``instance`` belongs to one of :attr:`problems`."""
         from routing_gym.registry import UnknownProblemError, problem_of
 
+        load_problem_hooks()
         try:
             return problem_of(instance).name in self.problems
         except UnknownProblemError:
@@ -225,18 +228,47 @@ def make_solver(spec: str, **defaults: Any) -> Solver:
 #: modules of the generic solvers (problem-specific hooks come from each problem's ``baselines`` module);
 #: the ``agent`` solver lives with the agents and is imported by name, so baselines never import agents
 BUILTIN_MODULES = (
-    "routing_gym.baselines.heuristics", "routing_gym.baselines.ortools_solver", "routing_gym.baselines.mcts",
-    "routing_gym.baselines.kopt_mcts", "routing_gym.baselines.references", "routing_gym.agents.agent_solver",
+    "routing_gym.baselines.constructions", "routing_gym.baselines.ils", "routing_gym.baselines.ortools_solver",
+    "routing_gym.baselines.mcts", "routing_gym.baselines.references", "routing_gym.agents.agent_solver",
 )
+
+
+def load_problem_hooks() -> None:
+    """Import every registered problem's ``baselines`` module, so that its solver hooks (and solvers) are registered."""
+    import importlib
+
+    from routing_gym.registry import problems
+
+    for p in problems().values():
+        if p.baselines:
+            importlib.import_module(p.baselines)
 
 
 def _load_builtin() -> None:
     """Import the modules that register the built-in solvers (lazily, to keep imports light)."""
     import importlib
 
+    for mod in BUILTIN_MODULES:
+        importlib.import_module(mod)
+    load_problem_hooks()
+
+
+def warm_up_kernels() -> float:
+    """Compile (or load from numba's cache) every problem's kernels: each ``baselines`` module's ``warm_up()``.
+
+    The first run in a fresh environment compiles for tens of seconds; later
+    processes load the cache in about a second. Run once after installation (or
+    at the start of a CI job) so that timed runs do not include compilation.
+
+    :returns: seconds spent.
+    """
+    import importlib
+
     from routing_gym.registry import problems
 
-    modules = list(BUILTIN_MODULES)
-    modules += [p.baselines for p in problems().values() if p.baselines]
-    for mod in modules:
-        importlib.import_module(mod)
+    t0 = time.perf_counter()
+    for p in problems().values():
+        warm_up = getattr(importlib.import_module(p.baselines), "warm_up", None) if p.baselines else None
+        if warm_up is not None:
+            warm_up()
+    return time.perf_counter() - t0

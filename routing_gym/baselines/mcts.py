@@ -3,8 +3,8 @@
 The search only uses the kernel contract of :mod:`routing_gym.envs.kernel`
 (``get_state`` / ``set_state`` snapshots, the action ``mask``, ``step``,
 ``done``, ``observe`` and ``solution``), so it plays every environment that
-follows it: TSP and CVRP today, the fleet, AGV and expert-routing environments
-of the suite later. Rewards are (minus) costs, so a simulation's value is its
+follows it: every registered problem whose kernel takes ``Discrete`` actions
+(:func:`discrete_problems`). Rewards are (minus) costs, so a simulation's value is its
 episode return, normalised min-max over the returns seen by the current search.
 
 Two entry points:
@@ -17,8 +17,8 @@ Two entry points:
 * :class:`MCTS`, the solver registered as ``mcts``: builds the environment for
   an instance and returns the best complete solution any simulation found.
 
-Also imports :mod:`routing_gym.baselines.kopt_mcts`, which registers ``kopt-mcts``
-(the heatmap-guided k-opt search for TSP), since the registry loads this module.
+The heatmap-guided k-opt search for TSP (``kopt-mcts``) lives with the TSP
+baselines, :mod:`routing_gym.baselines.tsp.kopt_mcts`.
 """
 
 from __future__ import annotations
@@ -29,11 +29,12 @@ from typing import Any, Callable, Sequence
 
 import gymnasium as gym
 import numpy as np
+from gymnasium import spaces
 
 from routing_gym.baselines.base import Solver, register_solver
 from routing_gym.envs.kernel import Kernel
-from routing_gym.registry import env_id_for
 from routing_gym.errors import SolverError
+from routing_gym.registry import env_id_for, problems
 
 #: policy(observation, mask) -> action
 Policy = Callable[[dict[str, np.ndarray], np.ndarray], int]
@@ -444,8 +445,6 @@ class MCTS(Solver):
     :param env_id: environment id to play the instance in; looked up from the instance type by default.
     """
 
-    problems = ("tsp", "cvrp")
-
     def __init__(self, time_limit: float | None = 1.0, seed: int = 0, simulations: int | None = None, c: float = 0.5,
                  rollout: str | Policy = "greedy", prior: Prior | None = None, env_id: str | None = None) -> None:
         super().__init__(time_limit=time_limit, seed=seed)
@@ -466,13 +465,7 @@ class MCTS(Solver):
         self.last_stats: dict[str, float] = {}
 
     def supports(self, instance: Any) -> bool:
-        if self.env_id is not None:
-            return True
-        try:
-            env_id_for(instance)
-        except SolverError:
-            return False
-        return True
+        return self.env_id is not None or super().supports(instance)
 
     def make_env(self, instance: Any) -> Any:
         """The batch-1 environment the search plays ``instance`` in, reset."""
@@ -510,5 +503,16 @@ def replay(instance: Any, solution: Any, env_id: str | None = None) -> tuple[flo
     return total, actions
 
 
-# registers "kopt-mcts": the solver registry imports this module only
-from routing_gym.baselines import kopt_mcts as _kopt_mcts  # noqa: E402,F401
+
+def discrete_problems() -> tuple[str, ...]:
+    """Names of the registered problems whose kernel's action space is ``Discrete`` (those MCTS can play)."""
+    out = []
+    for problem in problems().values():
+        kt = problem.kernel_type
+        kernel = kt(1, kt.instance_size(problem.tiny_instance()))
+        if isinstance(kernel.action_space, spaces.Discrete):
+            out.append(problem.name)
+    return tuple(out)
+
+
+MCTS.problems = discrete_problems()

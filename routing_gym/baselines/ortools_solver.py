@@ -1,4 +1,4 @@
-"""OR-Tools routing solver (``ortools``) for TSP and CVRP.
+"""OR-Tools routing solver (``ortools``): the generic solver and model helpers; each problem's model is a hook.
 
 Spec keys: ``time_limit`` (seconds, the search always runs until it with a
 metaheuristic), ``first_solution`` (an OR-Tools ``FirstSolutionStrategy`` name,
@@ -15,22 +15,26 @@ instance's own distances, not on the rounded ones.
 
 :func:`build_routing_model` builds the model; problem variants add what they
 need to the returned :class:`RoutingModel` (a dimension, disjunctions, ...)
-instead of writing a new solver. CVRP gets a capacity dimension through
-:meth:`RoutingModel.add_capacity`.
+instead of writing a new solver. A problem adds itself with a hook in its folder
+that builds its model and reads the routes back (``baselines/tsp/ortools.py``:
+one vehicle; ``baselines/cvrp/ortools.py``: a fleet with a capacity dimension,
+through :meth:`RoutingModel.add_capacity`)::
+
+    @ORToolsSolver.for_problem("tsp")
+    def ortools_tsp(solver, instance):
+        rm = build_routing_model(solver.integer_matrix(instance), 1, 0)
+        return [0] + rm.routes(solver.search(rm))[0]
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from routing_gym.baselines.base import Solver, register_solver
-from routing_gym.envs.tsp.types import TSPInstance
 from routing_gym.errors import SolverError
-from routing_gym.registry import problem_of
 
 #: default multiplier of float distances before rounding to integers
 DEFAULT_SCALE = 10_000
@@ -148,28 +152,17 @@ def search_parameters(time_limit: float | None, first_solution: str, metaheurist
     return params
 
 
-def cvrp_fleet_bound(demands: np.ndarray, capacity: int) -> int:
-    """A fleet size that always suffices: ``2 * ceil(total demand / capacity) + 1``, at most one per customer.
-
-    Next-fit bin packing never needs more bins (two consecutive bins hold more than
-    ``capacity``), so the model is feasible; and with the triangle inequality an
-    optimal solution exists where no two routes fit together, so it uses no more either.
-    """
-    n = len(demands) - 1
-    total = int(np.sum(demands))
-    return max(1, min(n, 2 * math.ceil(total / capacity) + 1))
-
-
 @register_solver("ortools")
 class ORToolsSolver(Solver):
-    """OR-Tools routing (first solution + metaheuristic until ``time_limit``) for TSP and CVRP.
+    """OR-Tools routing (first solution + metaheuristic until ``time_limit``).
+
+    Each problem's hook builds its model with :meth:`integer_matrix` and
+    :func:`build_routing_model` and solves it with :meth:`search`.
 
     :param first_solution: ``FirstSolutionStrategy`` name, default ``PATH_CHEAPEST_ARC``.
     :param metaheuristic: ``LocalSearchMetaheuristic`` name, default ``GUIDED_LOCAL_SEARCH``.
     :param scale: multiplier of float distances before rounding (default 10 000; 1 for integer instances).
     """
-
-    problems = ("tsp", "cvrp")
 
     def __init__(self, time_limit: float = 1.0, seed: int = 0, first_solution: str = "PATH_CHEAPEST_ARC",
                  metaheuristic: str = "GUIDED_LOCAL_SEARCH", scale: float | None = None) -> None:
@@ -179,18 +172,12 @@ class ORToolsSolver(Solver):
         self.scale = scale
         search_parameters(None, self.first_solution, self.metaheuristic)  # fail early on a bad name
 
-    def solve(self, instance: Any) -> Any:
-        hook = self.hooks.get(problem_of(instance).name)
-        if hook is not None:  # a problem added by its own baselines module (``@ORToolsSolver.for_problem``)
-            return hook(self, instance)
-        d, _ = integer_distances(instance.distances, instance.is_integer, self.scale)
-        if isinstance(instance, TSPInstance):
-            if instance.num_nodes < 2:
-                return list(range(instance.num_nodes))
-            rm = build_routing_model(d, 1, 0)
-        else:
-            dem = np.asarray(instance.demands, dtype=np.int64)
-            rm = build_routing_model(d, cvrp_fleet_bound(dem, instance.capacity), 0, dem, instance.capacity)
+    def integer_matrix(self, instance: Any) -> np.ndarray:
+        """The instance's integer cost matrix at this solver's ``scale`` (see :func:`integer_distances`)."""
+        return integer_distances(instance.distances, instance.is_integer, self.scale)[0]
+
+    def search(self, rm: RoutingModel) -> Any:
+        """Solve ``rm`` within the time limit; the assignment, or :class:`TimeoutError` / :class:`SolverError`."""
         params = search_parameters(self.time_limit, self.first_solution, self.metaheuristic)
         assignment = rm.model.SolveWithParameters(params)
         if assignment is None:
@@ -199,7 +186,4 @@ class ORToolsSolver(Solver):
             if status in (3, 4):  # no solution within the limits
                 raise TimeoutError(f"OR-Tools found no solution within {self.time_limit} s ({names[status]})")
             raise SolverError(f"OR-Tools found no solution (routing status {names.get(status, status)})")
-        routes = rm.routes(assignment)
-        if isinstance(instance, TSPInstance):
-            return [0] + (routes[0] if routes else [])
-        return routes
+        return assignment

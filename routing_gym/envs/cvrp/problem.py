@@ -37,4 +37,5 @@ PROBLEM = Problem(
     reference_solvers=("hgs:time_limit=1", "ortools:time_limit=1"),
     label_solvers=("hgs:time_limit=1", "ortools:time_limit=1"),
     pretrained=((20, "cvrp20"),),
+    baselines="routing_gym.baselines.cvrp",
 )

@@ -38,4 +38,5 @@ PROBLEM = Problem(
     reference_solvers=("lkh", "ortools:time_limit=1"),
     label_solvers=("lkh", "ortools:time_limit=1"),
     pretrained=((20, "tsp20"), (50, "tsp50")),
+    baselines="routing_gym.baselines.tsp",
 )

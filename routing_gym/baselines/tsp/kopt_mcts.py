@@ -7,7 +7,7 @@ large-scale TSP") and Pan et al. (2024):
 
 1. an initial tour (greedy edge matching) made 2-opt optimal over nearest-neighbour lists;
 2. edge weights ``W_ij = 100 * h_ij`` from a heatmap ``h`` (SoftDist by default,
-   see :mod:`routing_gym.baselines.heatmaps`) and visit counts ``Q_ij = 0``;
+   see :mod:`routing_gym.baselines.tsp.heatmaps`) and visit counts ``Q_ij = 0``;
    the candidate set of city ``i`` is its ``candidates`` best edges by heatmap
    (ties broken by distance, so a flat heatmap gives the nearest neighbours);
 3. rounds of sampled k-opt moves: a move breaks a random tour edge ``(a1, b1)``
@@ -28,7 +28,8 @@ large-scale TSP") and Pan et al. (2024):
 The hot loops are numba functions on an array tour with its inverse
 permutation; a k-opt move is a chain of 2-opt reversals (each reversing the
 shorter side), undone by replaying them, so sampling never copies the tour.
-Randomness comes from a xorshift generator seeded from ``seed``.
+Randomness comes from a xorshift generator seeded from ``seed``. The tour, RNG
+and 2-opt primitives are the suite's shared ones (:mod:`routing_gym.baselines.primitives`).
 """
 
 from __future__ import annotations
@@ -41,7 +42,25 @@ import numpy as np
 from numba import njit
 
 from routing_gym.baselines.base import Solver, register_solver
-from routing_gym.baselines.heatmaps import HEATMAPS, resolve_heatmap
+from routing_gym.baselines.primitives import (
+    improvement_eps,
+    is_symmetric,
+    make_queue,
+    neighbour_lists,
+    queue_pop,
+    queue_push,
+    rand_float,
+    rand_mod,
+    rand_u64,
+    reverse_run,
+    reverse_shorter,
+    set_positions,
+    tour_cost,
+    tour_pred,
+    tour_succ,
+    two_opt_move,
+)
+from routing_gym.baselines.tsp.heatmaps import HEATMAPS, resolve_heatmap
 from routing_gym.envs.tsp.types import TSPInstance
 from routing_gym.errors import SolverError
 
@@ -51,98 +70,8 @@ RESTARTS = ("perturb", "random")
 LOCAL_NEIGHBOURS = 10
 #: longest segment moved by a double-bridge kick (kicks stay local, so the repair is cheap)
 KICK_SEGMENT = 50
-
-
-# --- random numbers (explicit state, no global generator) ----------------------------------------------
-@njit(cache=True)
-def _rand(s: np.ndarray) -> np.uint64:
-    x = s[0]
-    x ^= x >> np.uint64(12)
-    x ^= x << np.uint64(25)
-    x ^= x >> np.uint64(27)
-    s[0] = x
-    return x * np.uint64(0x2545F4914F6CDD1D)
-
-
-@njit(cache=True)
-def _rand_int(s: np.ndarray, k: int) -> int:
-    return np.int64(_rand(s) >> np.uint64(11)) % k
-
-
-@njit(cache=True)
-def _rand_float(s: np.ndarray) -> float:
-    return np.float64(_rand(s) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
-
-
-# --- tour primitives ---------------------------------------------------------------------------------------
-@njit(cache=True)
-def _reverse_raw(tour: np.ndarray, pos: np.ndarray, i: int, length: int) -> None:
-    """Reverse the ``length`` cyclic positions starting at ``i`` (its own inverse)."""
-    n = tour.shape[0]
-    j = i + length - 1
-    if j >= n:
-        j -= n
-    for _ in range(length // 2):
-        a = tour[i]
-        b = tour[j]
-        tour[i] = b
-        pos[b] = i
-        tour[j] = a
-        pos[a] = j
-        i += 1
-        if i == n:
-            i = 0
-        j -= 1
-        if j < 0:
-            j = n - 1
-
-
-@njit(cache=True)
-def _reverse(tour: np.ndarray, pos: np.ndarray, i: int, j: int) -> tuple[int, int]:
-    """2-opt reversal of the cyclic segment from position ``i`` forward to ``j``.
-
-    Reverses the complement instead when it is shorter (the same cycle, walked the
-    other way). Returns ``(start, length)`` of what was reversed, for the undo.
-    """
-    n = tour.shape[0]
-    length = j - i
-    if length < 0:
-        length += n
-    length += 1
-    if 2 * length > n:
-        i = j + 1
-        if i >= n:
-            i -= n
-        length = n - length
-    _reverse_raw(tour, pos, i, length)
-    return i, length
-
-
-@njit(cache=True)
-def _succ(tour: np.ndarray, pos: np.ndarray, x: int) -> int:
-    p = pos[x] + 1
-    return tour[0] if p == tour.shape[0] else tour[p]
-
-
-@njit(cache=True)
-def _pred(tour: np.ndarray, pos: np.ndarray, x: int) -> int:
-    p = pos[x] - 1
-    return tour[tour.shape[0] - 1] if p < 0 else tour[p]
-
-
-@njit(cache=True)
-def _tour_length(d: np.ndarray, tour: np.ndarray) -> float:
-    n = tour.shape[0]
-    s = d[tour[n - 1], tour[0]]
-    for i in range(n - 1):
-        s += d[tour[i], tour[i + 1]]
-    return s
-
-
-@njit(cache=True)
-def _set_pos(tour: np.ndarray, pos: np.ndarray) -> None:
-    for i in range(tour.shape[0]):
-        pos[tour[i]] = i
+#: relative tolerance of the symmetry check (distances computed in float may differ in the last bits)
+SYMMETRY_RTOL = 1e-12
 
 
 # --- construction and 2-opt ----------------------------------------------------------------------------------
@@ -213,55 +142,22 @@ def _greedy_tour(d: np.ndarray, nbr: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def _two_opt(tour: np.ndarray, pos: np.ndarray, d: np.ndarray, nbr: np.ndarray, queue: np.ndarray, queued: int,
-             inq: np.ndarray, eps: float) -> float:
-    """2-opt local search over neighbour lists with a work queue ("don't-look bits").
+def _two_opt(tour: np.ndarray, pos: np.ndarray, d: np.ndarray, nbr: np.ndarray, queue: np.ndarray, inq: np.ndarray,
+             qinfo: np.ndarray, eps: float) -> None:
+    """2-opt local search over neighbour lists from the queued cities (a work queue: "don't-look bits").
 
-    ``queue[:queued]`` holds the cities to examine (``inq`` marks them); cities at
-    the ends of every applied move are re-queued. Returns the total gain.
+    Each city taken from the queue is improved until no 2-opt move adds one of its
+    candidate edges; the other three ends of every applied move are re-queued.
     """
-    n = tour.shape[0]
-    k = nbr.shape[1]
-    head, size, gain = 0, queued, 0.0
-    tail = queued % n
-    while size > 0:
-        a = queue[head]
-        head = head + 1 if head + 1 < n else 0
-        size -= 1
-        inq[a] = False
-        improved = True
-        while improved:
-            improved = False
-            for direction in range(2):
-                b = _succ(tour, pos, a) if direction == 0 else _pred(tour, pos, a)
-                dab = d[a, b]
-                for t in range(k):
-                    c = nbr[a, t]
-                    g1 = dab - d[a, c]
-                    if g1 <= eps:  # neighbours are sorted: no later one can gain either
-                        break
-                    e = _succ(tour, pos, c) if direction == 0 else _pred(tour, pos, c)
-                    if c == b or e == a:
-                        continue
-                    delta = g1 + d[c, e] - d[b, e]
-                    if delta > eps:
-                        # replace (a,b),(c,e) by (a,c),(b,e)
-                        if direction == 0:
-                            _reverse(tour, pos, pos[b], pos[c])
-                        else:
-                            _reverse(tour, pos, pos[a], pos[e])
-                        gain += delta
-                        for x in (b, c, e):
-                            if not inq[x]:
-                                inq[x] = True
-                                queue[tail] = x
-                                tail = tail + 1 if tail + 1 < n else 0
-                                size += 1
-                        improved = True
-                        break
-                if improved:
-                    break
-    return gain
+    while qinfo[1] > 0:
+        a = queue_pop(queue, inq, qinfo)
+        while True:
+            delta, b, c, e = two_opt_move(a, tour, pos, d, nbr, eps)
+            if delta == 0.0:
+                break
+            queue_push(b, queue, inq, qinfo)
+            queue_push(c, queue, inq, qinfo)
+            queue_push(e, queue, inq, qinfo)
 
 
 # --- the k-opt MCTS ---------------------------------------------------------------------------------------------
@@ -291,7 +187,7 @@ def _choose(cur: int, a1: int, other: int, cand: np.ndarray, w: np.ndarray, q: n
         m += 1
     if m == 0:
         return -1
-    r = _rand_float(rng) * tot
+    r = rand_float(rng) * tot
     for t in range(m):
         r -= pbuf[t]
         if r < 0.0:
@@ -311,13 +207,13 @@ def _sample(tour: np.ndarray, pos: np.ndarray, d: np.ndarray, cand: np.ndarray, 
     """
     n = tour.shape[0]
     kc = cand.shape[1]
-    a1 = _rand_int(rng, n)
-    cur = _succ(tour, pos, a1)
+    a1 = rand_mod(rng, n)
+    cur = tour_succ(tour, pos, a1)
     g = d[a1, cur]  # removed minus added so far, before closing back to a1
     best, best_k, k = -np.inf, 0, 0
     while k < max_depth:
-        forward = _succ(tour, pos, a1) == cur  # orientation flips when a reversal took the other side
-        other = _succ(tour, pos, cur) if forward else _pred(tour, pos, cur)
+        forward = tour_succ(tour, pos, a1) == cur  # orientation flips when a reversal took the other side
+        other = tour_succ(tour, pos, cur) if forward else tour_pred(tour, pos, cur)
         slot = _choose(cur, a1, other, cand, w, q, total, alpha, rng, pbuf, sbuf)
         if slot < 0:
             break
@@ -329,11 +225,11 @@ def _sample(tour: np.ndarray, pos: np.ndarray, d: np.ndarray, cand: np.ndarray, 
                 break
         # break (dp, c), the tour edge at c on the side of cur, so the rest stays one Hamiltonian path
         if forward:
-            dp = _pred(tour, pos, c)
-            ri, rl = _reverse(tour, pos, pos[cur], pos[dp])
+            dp = tour_pred(tour, pos, c)
+            ri, rl = reverse_shorter(tour, pos, pos[cur], pos[dp])
         else:
-            dp = _succ(tour, pos, c)
-            ri, rl = _reverse(tour, pos, pos[dp], pos[cur])
+            dp = tour_succ(tour, pos, c)
+            ri, rl = reverse_shorter(tour, pos, pos[dp], pos[cur])
         g += d[c, dp] - d[cur, c]
         real = g - d[dp, a1]
         rev_i[k] = ri
@@ -353,15 +249,15 @@ def _sample(tour: np.ndarray, pos: np.ndarray, d: np.ndarray, cand: np.ndarray, 
 @njit(cache=True)
 def _apply(tour: np.ndarray, pos: np.ndarray, a1: int, cs: np.ndarray, k: int) -> None:
     """Apply a recorded move: start city ``a1`` and joined cities ``cs[:k]``."""
-    cur = _succ(tour, pos, a1)
+    cur = tour_succ(tour, pos, a1)
     for t in range(k):
         c = cs[t]
-        if _succ(tour, pos, a1) == cur:
-            dp = _pred(tour, pos, c)
-            _reverse(tour, pos, pos[cur], pos[dp])
+        if tour_succ(tour, pos, a1) == cur:
+            dp = tour_pred(tour, pos, c)
+            reverse_shorter(tour, pos, pos[cur], pos[dp])
         else:
-            dp = _succ(tour, pos, c)
-            _reverse(tour, pos, pos[dp], pos[cur])
+            dp = tour_succ(tour, pos, c)
+            reverse_shorter(tour, pos, pos[dp], pos[cur])
         cur = dp
 
 
@@ -414,7 +310,7 @@ def _search(tour: np.ndarray, pos: np.ndarray, length: np.ndarray, d: np.ndarray
                 if first:
                     keep = bk
             for t in range(k - 1, keep - 1, -1):
-                _reverse_raw(tour, pos, rev_i[t], rev_l[t])
+                reverse_run(tour, pos, rev_i[t], rev_l[t])
             if keep:
                 break
         if best_a1 < 0:
@@ -436,9 +332,9 @@ def _double_bridge(tour: np.ndarray, pos: np.ndarray, rng: np.ndarray, max_seg: 
     """Swap two adjacent random segments (the double-bridge kick, local); ``out`` gets the 6 touched cities."""
     n = tour.shape[0]
     lim = max(1, min(max_seg, (n - 2) // 2))
-    l1 = 1 + _rand_int(rng, lim)
-    l2 = 1 + _rand_int(rng, lim)
-    p = _rand_int(rng, n)
+    l1 = 1 + rand_mod(rng, lim)
+    l2 = 1 + rand_mod(rng, lim)
+    p = rand_mod(rng, n)
     tmp = np.empty(l1 + l2, dtype=np.int64)
     for t in range(l2):
         tmp[t] = tour[(p + 1 + l1 + t) % n]
@@ -456,23 +352,6 @@ def _double_bridge(tour: np.ndarray, pos: np.ndarray, rng: np.ndarray, max_seg: 
         tour[i] = x
         pos[x] = i
     return 6
-
-
-_BLOCK = 256
-
-
-def _nearest(d: np.ndarray, k: int) -> np.ndarray:
-    """``(n, k)`` nearest other cities of each city, nearest first (by row blocks, to bound memory)."""
-    n = d.shape[0]
-    out = np.empty((n, k), dtype=np.int64)
-    for lo in range(0, n, _BLOCK):
-        rows = np.arange(lo, min(lo + _BLOCK, n))
-        dd = np.array(d[rows], dtype=np.float64)
-        dd[np.arange(len(rows)), rows] = np.inf
-        idx = np.argpartition(dd, k - 1, axis=1)[:, :k] if k < n - 1 else np.argsort(dd, axis=1)[:, :k]
-        part = np.take_along_axis(dd, idx, axis=1)
-        out[rows] = np.take_along_axis(idx, np.argsort(part, axis=1, kind="stable"), axis=1)
-    return out
 
 
 def candidate_set(heatmap: np.ndarray, distances: np.ndarray, k: int) -> np.ndarray:
@@ -558,94 +437,119 @@ class KOptMCTS(Solver):
         _warm_up()  # compile (or load from numba's cache) now, so that it never eats a solve's time limit
 
     def supports(self, instance: Any) -> bool:
-        return isinstance(instance, TSPInstance) and _is_symmetric(instance.distances)
+        return super().supports(instance) and is_symmetric(instance.distances, rtol=SYMMETRY_RTOL)
 
     def solve(self, instance: TSPInstance) -> list[int]:
         t0 = time.perf_counter()
-        if not isinstance(instance, TSPInstance):
+        if not Solver.supports(self, instance):
             raise SolverError(f"kopt-mcts: expected a TSPInstance, got {type(instance).__name__}")
         d = np.ascontiguousarray(instance.distances, dtype=np.float64)
-        if not _is_symmetric(d):
+        if not is_symmetric(d, rtol=SYMMETRY_RTOL):
             raise SolverError(f"kopt-mcts: {instance!r} has asymmetric distances; k-opt moves assume a symmetric TSP")
         n = instance.num_nodes
         if n <= 3:  # every tour has the same length
-            self.last_stats = {"initial": _tour_length(d, np.arange(n)), "final": _tour_length(d, np.arange(n))}
+            length = tour_cost(np.arange(n), d)
+            self.last_stats = {"initial": length, "final": length}
             return list(range(n))
+        run = self._start(instance, d)
+        moves, restarts = self._improve(run, t0)
+        final = tour_cost(run.tour, d)
+        if final < run.best_len - run.eps:
+            run.best, run.best_len = run.tour.copy(), final
+        if np.bincount(run.best, minlength=n).max() != 1:  # pragma: no cover - an internal invariant
+            raise SolverError("kopt-mcts: internal error, the tour is not a permutation")
+        self.last_stats = {"initial": float(run.initial), "local_opt": run.local_opt, "final": float(run.best_len),
+                           "samples": float(run.total[0]), "moves": float(moves), "restarts": float(restarts),
+                           "time_s": time.perf_counter() - t0}
+        return run.best.tolist()
+
+    def _start(self, instance: TSPInstance, d: np.ndarray) -> _Run:
+        """Heatmap, candidate sets and edge weights, then the greedy tour made 2-opt optimal."""
+        n = instance.num_nodes
         h = resolve_heatmap(self.heatmap, instance, self.tau)
         h += h.T  # symmetrise (in place; the factor 1/2 is applied to W below)
-        k = min(self.candidates, n - 1)
-        cand = candidate_set(h, d, k)
+        cand = candidate_set(h, d, min(self.candidates, n - 1))
         w = 50.0 * np.take_along_axis(h, cand, axis=1)  # W = 100 * (h + h^T) / 2
-        q = np.zeros((n, k))
-        total = np.zeros(1)
-        nbr = _nearest(d, min(LOCAL_NEIGHBOURS, n - 1))
-        rng = np.array([np.random.default_rng(self.seed).integers(1, 2**63 - 1)], dtype=np.uint64)
-        eps = 1e-9 * float(d.max()) + 1e-12  # integer gains are >= 1, float noise is far below this
+        return _Run(d, cand, w, neighbour_lists(d, min(LOCAL_NEIGHBOURS, n - 1)), self.seed)
 
-        queue = np.empty(n, dtype=np.int64)
-        inq = np.zeros(n, dtype=np.bool_)
-
-        def local_search(tour: np.ndarray, pos: np.ndarray, cities: np.ndarray) -> None:
-            queue[: len(cities)] = cities
-            inq[cities] = True
-            _two_opt(tour, pos, d, nbr, queue, len(cities), inq, eps)
-
-        tour = _greedy_tour(d, nbr)
-        pos = np.empty(n, dtype=np.int64)
-        _set_pos(tour, pos)
-        initial = _tour_length(d, tour)
-        local_search(tour, pos, tour.copy())
-        length = np.array([_tour_length(d, tour)])
-        local_opt = float(length[0])
-        best, best_len = tour.copy(), float(length[0])
-
-        samples = self.samples or 10 * n
+    def _improve(self, run: _Run, t0: float) -> tuple[int, int]:
+        """Rounds of sampled moves in chunks of about 20 ms until the time or sample budget is spent,
+        restarting whenever a round finds no improvement; returns ``(moves applied, restarts)``."""
+        samples = self.samples or 10 * run.d.shape[0]
         first = self.accept == "first"
         deadline = None if self.time_limit is None else t0 + self.time_limit
         left = self.max_samples
         chunk = 2000  # samples per call into numba, tuned so that a call takes ~20 ms
-        touched = np.empty(6, dtype=np.int64)
         moves = restarts = 0
         while left is None or left > 0:
             if deadline is not None and time.perf_counter() >= deadline:
                 break
             budget = chunk if left is None else min(chunk, left)
             c0 = time.perf_counter()
-            stuck, used, m = _search(tour, pos, length, d, cand, w, q, total, self.alpha, self.beta, self.max_depth,
-                                     samples, first, rng, eps, budget)
+            stuck, used, m = _search(run.tour, run.pos, run.length, run.d, run.cand, run.w, run.q, run.total,
+                                     self.alpha, self.beta, self.max_depth, samples, first, run.rng, run.eps, budget)
             dt = time.perf_counter() - c0
             if used and dt > 0:
                 chunk = int(min(max(used * 0.02 / dt, 100), 10**7))
             moves += m
             if left is not None:
                 left -= used
-            if not stuck:
-                continue
-            length[0] = _tour_length(d, tour)  # drop the float drift of the incremental updates
-            if length[0] < best_len - eps:
-                best, best_len = tour.copy(), float(length[0])
-            elif length[0] > best_len + eps:  # worse local optimum: go back to the best (equal ones are accepted)
-                tour[:] = best
-                _set_pos(tour, pos)
-                length[0] = best_len
-            restarts += 1
-            if self.restart == "perturb" and n >= 8:
-                _double_bridge(tour, pos, rng, KICK_SEGMENT, touched)
-                local_search(tour, pos, touched)
-            else:
-                tour[:] = np.random.default_rng(int(_rand_state_int(rng))).permutation(n)
-                _set_pos(tour, pos)
-                local_search(tour, pos, tour.copy())
-            length[0] = _tour_length(d, tour)
-        final = _tour_length(d, tour)
-        if final < best_len - eps:
-            best, best_len = tour.copy(), final
-        if np.bincount(best, minlength=n).max() != 1:  # pragma: no cover - an internal invariant
-            raise SolverError("kopt-mcts: internal error, the tour is not a permutation")
-        self.last_stats = {"initial": float(initial), "local_opt": local_opt, "final": float(best_len),
-                           "samples": float(total[0]), "moves": float(moves), "restarts": float(restarts),
-                           "time_s": time.perf_counter() - t0}
-        return best.tolist()
+            if stuck:
+                run.restart(self.restart == "perturb")
+                restarts += 1
+        return moves, restarts
+
+
+class _Run:
+    """The state of one k-opt MCTS run, shared with the numba kernels: tour, weights, visit counts, RNG, best tour.
+
+    :param d: symmetric distances; ``cand``, ``w``: candidate cities and their edge weights;
+        ``nbr``: nearest-neighbour lists of the 2-opt local search; ``seed``: seed of the xorshift state.
+    """
+
+    def __init__(self, d: np.ndarray, cand: np.ndarray, w: np.ndarray, nbr: np.ndarray, seed: int) -> None:
+        n = d.shape[0]
+        self.d, self.cand, self.w, self.nbr = d, cand, w, nbr
+        self.q = np.zeros(cand.shape)
+        self.total = np.zeros(1)
+        self.rng = np.array([np.random.default_rng(seed).integers(1, 2**63 - 1)], dtype=np.uint64)
+        self.eps = improvement_eps(d)  # integer gains are >= 1, float noise is far below this
+        self.queue, self.inq, self.qinfo = make_queue(n)
+        self.touched = np.empty(6, dtype=np.int64)
+        self.tour = _greedy_tour(d, nbr)
+        self.pos = np.empty(n, dtype=np.int64)
+        set_positions(self.tour, self.pos)
+        self.initial = tour_cost(self.tour, d)
+        self.local_search(self.tour.copy())
+        self.length = np.array([tour_cost(self.tour, d)])
+        self.local_opt = float(self.length[0])
+        self.best, self.best_len = self.tour.copy(), float(self.length[0])
+
+    def local_search(self, cities: np.ndarray) -> None:
+        """2-opt from ``cities`` (queued as given, repeats included)."""
+        self.queue[: len(cities)] = cities
+        self.inq[cities] = True
+        self.qinfo[:] = (0, len(cities))
+        _two_opt(self.tour, self.pos, self.d, self.nbr, self.queue, self.inq, self.qinfo, self.eps)
+
+    def restart(self, perturb: bool) -> None:
+        """The search is stuck: keep the best tour, then go on from a kick of it (``perturb``) or a random tour."""
+        n = self.d.shape[0]
+        self.length[0] = tour_cost(self.tour, self.d)  # drop the float drift of the incremental updates
+        if self.length[0] < self.best_len - self.eps:
+            self.best, self.best_len = self.tour.copy(), float(self.length[0])
+        elif self.length[0] > self.best_len + self.eps:  # worse local optimum: back to the best (equal ones are accepted)
+            self.tour[:] = self.best
+            set_positions(self.tour, self.pos)
+            self.length[0] = self.best_len
+        if perturb and n >= 8:
+            _double_bridge(self.tour, self.pos, self.rng, KICK_SEGMENT, self.touched)
+            self.local_search(self.touched)
+        else:
+            self.tour[:] = np.random.default_rng(int(_rand_state_int(self.rng))).permutation(n)
+            set_positions(self.tour, self.pos)
+            self.local_search(self.tour.copy())
+        self.length[0] = tour_cost(self.tour, self.d)
 
 
 _WARM = False
@@ -664,8 +568,4 @@ def _warm_up() -> None:
 
 def _rand_state_int(rng: np.ndarray) -> int:
     """Draw a seed for numpy from the search's xorshift state (keeps all randomness on one seed)."""
-    return int(_rand(rng) >> np.uint64(1))
-
-
-def _is_symmetric(d: np.ndarray) -> bool:
-    return bool(np.allclose(d, d.T, rtol=1e-12, atol=0.0))
+    return int(rand_u64(rng) >> np.uint64(1))
