@@ -97,11 +97,6 @@ class CVRPInstance:
     def obs_coords(self) -> np.ndarray:
         return normalize_coords(self.positions)
 
-    @property
-    def min_vehicles(self) -> int:
-        """Lower bound on the number of routes: ``ceil(total demand / capacity)``."""
-        return int(-(-int(self.demands.sum()) // self.capacity))
-
     def replace(self, **changes: Any) -> "CVRPInstance":
         return dataclasses.replace(self, **changes)
 
