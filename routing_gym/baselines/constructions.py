@@ -63,22 +63,22 @@ class StartConstructionSolver(ConstructionSolver):
 
 @register_solver("nn")
 class NearestNeighbourSolver(StartConstructionSolver):
-    """Nearest neighbour (TSP) / nearest feasible customer (CVRP), then local search unless ``ls=false``."""
+    """Nearest neighbour: always the nearest node that may come next, then local search unless ``ls=false``."""
 
 
 @register_solver("farthest")
 class FarthestInsertionSolver(StartConstructionSolver):
-    """Farthest insertion (TSP), then local search unless ``ls=false``."""
+    """Farthest insertion: the node farthest from the tour, at its cheapest place; then local search unless ``ls=false``."""
 
 
 @register_solver("cheapest")
 class CheapestInsertionSolver(StartConstructionSolver):
-    """Cheapest insertion (TSP), then local search unless ``ls=false``."""
+    """Cheapest insertion: the node whose best insertion costs least; then local search unless ``ls=false``."""
 
 
 @register_solver("savings")
 class SavingsSolver(ConstructionSolver):
-    """Clarke-Wright parallel savings (CVRP), then local search unless ``ls=false``.
+    """Clarke-Wright parallel savings, then local search unless ``ls=false``.
 
     :param lam: shape parameter of the savings ``d(i,0) + d(0,j) - lam * d(i,j)`` (1: classic).
     """
@@ -93,7 +93,7 @@ class SavingsSolver(ConstructionSolver):
 
 @register_solver("sweep")
 class SweepSolver(ConstructionSolver):
-    """Sweep (CVRP) from the best start angle, then local search unless ``ls=false``.
+    """Sweep by polar angle around the depot from the best start angle, then local search unless ``ls=false``.
 
     Uses ``instance.positions``: the coordinates, or an MDS embedding of the matrix when there are none.
     """

@@ -34,9 +34,10 @@ class IteratedLocalSearchSolver(Solver):
     """Iterated local search, until ``time_limit`` and/or for ``iterations`` rounds.
 
     Without either it runs 1 s; with ``iterations`` only, the result depends only on the seed.
+    The keys below are those of the TSP and CVRP searches; other problems' hooks read those that apply.
 
-    :param init: start construction: ``nn``, ``farthest`` or ``cheapest`` (TSP, default ``nn``);
-        ``nn``, ``savings`` or ``sweep`` (CVRP, default ``savings``).
+    :param init: start construction, one of the problem's ``inits`` (TSP: ``nn`` (default), ``farthest``
+        or ``cheapest``; CVRP: ``savings`` (default), ``nn`` or ``sweep``).
     :param iterations: stop after this many rounds (``None``: only the time limit stops it).
     :param neighbours: local-search candidates per node (default 20; on TSP100 at 1 s, 10 left one
         instance in ten stuck at 1.6% above LKH, 20 none above it).

@@ -79,7 +79,7 @@ LKH_INT_PARAMS = ("runs", "max_trials", "max_candidates", "move_type", "kicks", 
 
 @register_solver("lkh")
 class LKHSolver(Solver):
-    """LKH-3 (Helsgaun) through ``elkai``: the TSP reference (the problem hooks write LKH's problem text).
+    """LKH-3 (Helsgaun) through ``elkai``: the TSP reference; each problem's hook writes LKH's problem text.
 
     :param runs: LKH ``RUNS``; further LKH integer parameters as keywords (see :data:`LKH_INT_PARAMS`).
     :param scale: multiplier of float distances (default automatic, see :func:`reference_scale`).
@@ -113,7 +113,7 @@ class LKHSolver(Solver):
 
 @register_solver("hgs")
 class HGSSolver(Solver):
-    """PyVRP's iterated local search (the HGS line of work), until ``time_limit``: the CVRP reference.
+    """PyVRP's iterated local search (the HGS line of work), until ``time_limit``: the VRP reference.
 
     :param scale: multiplier of float distances (default automatic, see :func:`reference_scale`).
     """

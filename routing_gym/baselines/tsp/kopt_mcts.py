@@ -390,7 +390,7 @@ class KOptMCTS(Solver):
     :param max_depth: most steps (``k - 1`` of a k-opt move) per sampled move.
     :param alpha: exploration weight of the UCB potential.
     :param beta: learning rate of the edge-weight update.
-    :param tau: SoftDist temperature; ``None`` for :func:`~routing_gym.baselines.heatmaps.default_tau`.
+    :param tau: SoftDist temperature; ``None`` for :func:`~routing_gym.baselines.tsp.heatmaps.default_tau`.
     :param accept: ``"first"`` improving move of a round (the reference code) or ``"best"`` of the round.
     :param restart: when stuck, ``"perturb"`` the best tour (double-bridge kick) or start a ``"random"`` tour.
     :param max_samples: total sampled moves per instance, or ``None`` (then ``time_limit`` bounds it).
