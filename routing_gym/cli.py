@@ -204,7 +204,7 @@ def cmd_solvers(args: argparse.Namespace) -> int:
         cls = _REGISTRY[name]
         probs = ", ".join(getattr(cls, "problems", ()))
         doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
-        print(f"{name:<14}{probs:<14}{doc}")
+        print(f"{name:<12}{doc}\n{'':<12}problems: {probs}")
     return 0
 
 

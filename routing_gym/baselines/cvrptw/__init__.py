@@ -11,6 +11,16 @@ objective is total distance, the number of routes is free.
 - :func:`~routing_gym.baselines.cvrptw.ortools.solve_ortools`: OR-Tools routing with a time dimension.
 - :func:`~routing_gym.baselines.cvrptw.hgs.solve_hgs`: PyVRP's HGS (optional package ``pyvrp``).
 
-The modules are imported on use (``from routing_gym.baselines.cvrptw.ortools import solve_ortools``),
-so that importing this package loads neither OR-Tools nor numba.
+:mod:`~routing_gym.baselines.cvrptw.hooks` adds them to the generic solvers (``cheapest``, ``ils``,
+``ortools``, ``hgs``); the solver modules themselves are imported on use, so that importing this
+package loads neither OR-Tools nor numba.
 """
+
+from routing_gym.baselines.cvrptw import hooks  # noqa: F401 - registers the hooks
+
+
+def warm_up() -> float:
+    """Compile (or load from numba's cache) the CVRPTW kernels; returns seconds spent."""
+    from routing_gym.baselines.cvrptw.local_search import warm_up as compile_kernels
+
+    return compile_kernels()

@@ -34,6 +34,7 @@ PROBLEM = Problem(
     solution_format="routes: a list of routes, each a list of customer indices (1..n) without the depot, "
                     "in visiting order; each route leaves the depot at its opening time",
     solution_variant=routes_variant,
+    baselines="routing_gym.baselines.cvrptw",
     reference_solvers=("hgs:time_limit=1", "ortools:time_limit=1"),
     label_solvers=("hgs:time_limit=1", "ortools:time_limit=1"),
     pretrained=((20, "cvrptw20"),),
