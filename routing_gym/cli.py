@@ -150,6 +150,11 @@ DEMO = {
         ["savings:ls=false", "savings", "ortools:time_limit=2", "ils:time_limit=2", "agent:pretrained=cvrp20:augment=8",
          "hgs:time_limit=2"],
     ),
+    "routing_gym/CVRPTW-v0": (
+        {"num_nodes": 50},
+        ["cheapest:ls=false", "cheapest", "ortools:time_limit=2", "ils:time_limit=2",
+         "agent:pretrained=cvrptw20:augment=8", "hgs:time_limit=2"],
+    ),
 }
 
 
@@ -193,7 +198,7 @@ def cmd_envs(args: argparse.Namespace) -> int:
         for e in problem.envs:
             space = type(problem.kernel_type(1, 2).action_space).__name__
             formats = ", ".join(f.name for f in problem.formats) or "-"
-            print(f"{e.id:<28}{problem.title:<34}{space:<15}files: {formats}")
+            print(f"{e.id:<24} {space:<9} {formats:<12} {problem.title}")
     return 0
 
 
