@@ -155,7 +155,7 @@ def test_load_instance__minimal_tsplib_file(tmp_path: Path) -> None:
         (TSP_OK.replace("3 3 4", "3 3 nan_x"), "non-numeric"),
         (TSP_OK.replace("3 3 4", "3 3"), "expected an id and 2 value"),
         (TSP_OK.replace("DIMENSION : 4", "DIMENSION : four"), "DIMENSION missing or not an integer"),
-        (TSP_OK.replace("TYPE : TSP", "TYPE : ATSP"), "TYPE 'ATSP' is not supported"),
+        (TSP_OK.replace("TYPE : TSP", "TYPE : HCP"), "TYPE 'HCP' is not supported"),
         (TSP_OK.replace("NODE_COORD_SECTION", "this line is junk"), "malformed"),
         (TSP_OK.replace("DIMENSION : 4", "DIMENSION : 1"), "below 2"),
         ("", "empty file"),
