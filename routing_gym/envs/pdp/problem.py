@@ -34,6 +34,8 @@ PROBLEM = Problem(
                     "order; each pair's pickup before its delivery on the same route",
     solution_variant=routes_variant,
     tiny_kwargs={"num_pairs": 4},
+    reference_solvers=("ils:time_limit=1", "ortools:time_limit=1"),
+    label_solvers=("ils:time_limit=0.1", "ortools:time_limit=1"),
     baselines="routing_gym.baselines.pdp",
     agents="routing_gym.agents.pdp",
 )
