@@ -38,6 +38,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from routing_gym.errors import ConfigError, InstanceError, InvalidActionError
+from routing_gym.fuzz import fuzz
 from routing_gym.registry import Problem, problems
 
 BUNDLED_DATA = Path(__file__).resolve().parent / "data"
@@ -414,6 +415,12 @@ def test_reset__unknown_option_raises_config_error(problem: Problem, env_id: str
     venv = gym.make_vec(env_id, 2, vectorization_mode="vector_entry_point", **problem.tiny_kwargs)
     with pytest.raises(ConfigError, match="bogus"):
         venv.reset(seed=0, options={"bogus": 1})
+
+
+@pytest.mark.parametrize("problem", PROBLEM_CASES)
+def test_fuzz__random_play_keeps_every_invariant(problem: Problem) -> None:
+    steps, episodes, violations = fuzz(problem, seconds=1.0, batch=16, seed=0)
+    assert episodes > 0 and violations == 0, (steps, episodes, violations)
 
 
 @pytest.mark.parametrize(("problem", "env_id"), ENV_CASES)
