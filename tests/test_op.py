@@ -247,6 +247,19 @@ def test_op_ils__equals_the_brute_force_optimum_on_8_nodes(seed: int) -> None:
     assert greedy.ok and evaluate_op(inst, greedy.solution).cost <= best + 1e-9
 
 
+def test_op_ils__asymmetric_matrix_keeps_exact_lengths() -> None:
+    """Reversing moves are off on a directed matrix: the search's lengths stay exact and it finds the optimum."""
+    rng = np.random.default_rng(11)
+    d = rng.uniform(0.1, 1.0, size=(8, 8))
+    np.fill_diagonal(d, 0.0)
+    for k in range(8):  # metric closure: directed, but the triangle inequality holds (every tour is playable)
+        d = np.minimum(d, d[:, k:k + 1] + d[k:k + 1, :])
+    assert not np.array_equal(d, d.T)
+    inst = OPInstance(d, np.r_[0.0, rng.integers(1, 10, size=7)], 2.0)
+    result = make_solver("ils:iterations=300")(inst)
+    assert result.ok and evaluate_op(inst, result.solution).cost == brute_force_prize(inst)
+
+
 @pytest.mark.parametrize("spec", ["greedy:ls=false", "greedy", "ils:time_limit=0.3", "ortools:time_limit=0.3",
                                   "hgs:time_limit=0.3"])
 def test_op_solvers__feasible_on_op50_and_no_worse_than_greedy_where_searching(spec: str) -> None:

@@ -41,7 +41,7 @@ from routing_gym.baselines.primitives import rand_float, rand_int
 from routing_gym.envs.prize_tour import EPS
 
 #: Indices of ``PrizeData.params``.
-W, LMAX, PMIN, FEPS, LEPS = 0, 1, 2, 3, 4
+W, LMAX, PMIN, FEPS, LEPS, SYM = 0, 1, 2, 3, 4, 5
 #: Indices of ``PrizeState.stats``.
 LENGTH, PRIZE, LEFT = 0, 1, 2
 
@@ -53,7 +53,7 @@ class PrizeData(NamedTuple):
     :param pen: ``(n+1,)`` cost of leaving each node out (``pen[0] = 0``).
     :param prize: ``(n+1,)`` prize counted by the minimum-prize rule.
     :param neigh: ``(n+1, k)`` nearest customers of each node (swap candidates).
-    :param params: ``[w, lmax, pmin, objective eps, length eps]``.
+    :param params: ``[w, lmax, pmin, objective eps, length eps, symmetric (1.0 / 0.0)]``.
     """
 
     dist: np.ndarray
@@ -76,13 +76,17 @@ class PrizeState(NamedTuple):
 
 def make_data(dist: np.ndarray, pen: np.ndarray, prize: np.ndarray, neigh: np.ndarray, w: float, lmax: float,
               pmin: float) -> PrizeData:
-    """Kernel data; the objective tolerance scales with the penalties, the length one with the distances."""
+    """Kernel data; the objective tolerance scales with the penalties, the length one with the distances.
+
+    On an asymmetric matrix the moves that reverse a stretch of the tour (2-opt, reversed
+    Or-opt insertions) are off: their cost changes would need the reversed stretch's length.
+    """
     d = np.ascontiguousarray(dist, dtype=np.float64)
     p = np.ascontiguousarray(pen, dtype=np.float64)
     feps = 1e-12 * max(1.0, float(p.sum()) + w * float(d.max(initial=0.0)) * d.shape[0])
     leps = 1e-12 * max(1.0, float(d.max(initial=0.0)) * d.shape[0])
     return PrizeData(d, p, np.ascontiguousarray(prize, dtype=np.float64), np.ascontiguousarray(neigh, dtype=np.int64),
-                     np.array([w, lmax, pmin, feps, leps], dtype=np.float64))
+                     np.array([w, lmax, pmin, feps, leps, float(np.array_equal(d, d.T))], dtype=np.float64))
 
 
 def empty_state(n1: int, pen: np.ndarray) -> PrizeState:
@@ -174,6 +178,8 @@ def _removal_gain(st: PrizeState, P: PrizeData, k: int) -> float:
 
 @njit(cache=True)
 def _try_two_opt(st: PrizeState, P: PrizeData) -> bool:
+    if P.params[SYM] == 0.0:
+        return False
     m = st.count[0]
     d = P.dist
     for i in range(m):
@@ -221,6 +227,7 @@ def _move_segment(st: PrizeState, i: int, s: int, k: int, rev: bool, buf: np.nda
 def _try_or_opt(st: PrizeState, P: PrizeData, buf: np.ndarray) -> bool:
     m = st.count[0]
     d = P.dist
+    sym = P.params[SYM] != 0.0
     for s in range(1, 4):
         for i in range(0, m - s + 1):
             first, last = st.seq[i], st.seq[i + s - 1]
@@ -234,7 +241,7 @@ def _try_or_opt(st: PrizeState, P: PrizeData, buf: np.ndarray) -> bool:
                 nxt = _at(st, x)
                 if not (prev == a and nxt == e):
                     fwd = d[prev, first] + d[last, nxt] - d[prev, nxt]
-                    bwd = d[prev, last] + d[first, nxt] - d[prev, nxt]
+                    bwd = d[prev, last] + d[first, nxt] - d[prev, nxt] if sym else np.inf
                     best = min(fwd, bwd)
                     if best - gain < -P.params[LEPS]:
                         _move_segment(st, i, s, k, bwd < fwd, buf)
