@@ -23,7 +23,7 @@ PROBLEM = Problem(
     solution_format="a tour: the visited nodes (1..n, each at most once) in order, the depot 0 implied at both ends",
     solution_variant=tour_variant,
     reference_solvers=("hgs:time_limit=1", "ortools:time_limit=1"),
-    label_solvers=("hgs:time_limit=1", "ortools:time_limit=1"),
+    label_solvers=("ils:time_limit=none:iterations=100", "hgs:time_limit=1"),
     sense="max",
     baselines="routing_gym.baselines.op",
     agents="routing_gym.agents.prize_tour",
