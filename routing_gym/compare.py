@@ -837,18 +837,25 @@ def _row(name: str, spec: str, res: SolveResult, ver: Judgement | None) -> Row:
 
 
 def _with_gaps(insts: list[Any], names: list[str], solvers: list[str], rows: dict[tuple[str, str], Row]) -> list[Row]:
-    """The rows in instance-then-solver order, with the gap to the known optimum, else to the best solver."""
+    """The rows in instance-then-solver order, with the gap to the known optimum, else to the best solver.
+
+    Costs are the harness's (minus the profit of a maximising problem), so the gap is
+    ``(cost - ref) / |ref|``: positive means worse than the reference for either sense.
+    """
+    from routing_gym.registry import problem_of
+
     out = []
     for inst, name in zip(insts, names):
         mine = [rows[(name, s)] for s in solvers if (name, s) in rows]
         costs = [r.cost for r in mine if r.feasible]
         if getattr(inst, "optimum", None):
-            ref, ref_name = float(inst.optimum), "known optimum / BKS"
+            sign = -1.0 if problem_of(inst).sense == "max" else 1.0
+            ref, ref_name = sign * float(inst.optimum), "known optimum / BKS"
         elif costs:
             ref, ref_name = min(costs), "best solver"
         else:
             ref, ref_name = math.nan, "none"
         for r in mine:
-            gap = 100.0 * (r.cost / ref - 1.0) if r.feasible and ref > 0 else math.nan
+            gap = 100.0 * (r.cost - ref) / abs(ref) if r.feasible and ref != 0 and math.isfinite(ref) else math.nan
             out.append(dataclasses.replace(r, gap_pct=gap, reference=ref_name))
     return out

@@ -108,3 +108,16 @@ def test_cli__compare_writes_documented_files(tmp_path: Path) -> None:
     sols = [json.loads(line) for line in (tmp_path / "solutions.jsonl").read_text().splitlines()]
     routes = sols[0]["solution"]
     assert sorted(c for r in routes for c in r) == list(range(1, 13))  # customers 1..n, depot omitted
+
+
+def test_solver_call__refreezes_unpickled_instances() -> None:
+    """A worker process receives a pickled instance with writable arrays; numba would compile a
+    second specialisation for those inside the timed run, so Solver.__call__ makes them read-only."""
+    import pickle
+
+    from routing_gym.envs import TSPGenerator
+
+    inst = pickle.loads(pickle.dumps(TSPGenerator(8)(np.random.default_rng(0))))
+    assert inst.distances.flags.writeable
+    assert make_solver("nn")(inst).ok
+    assert not inst.distances.flags.writeable

@@ -19,6 +19,7 @@ from typing import Any, Callable, ClassVar
 
 import numpy as np
 
+from routing_gym.envs.validation import freeze_arrays
 from routing_gym.errors import SolverError
 
 @dataclass
@@ -137,6 +138,7 @@ class Solver(ABC):
             return SolveResult(None, 0.0, "failed", f"{type(exc).__name__}: {exc}")
         if not supported:
             return SolveResult(None, 0.0, "unsupported", f"{self.name} does not handle {type(instance).__name__}")
+        freeze_arrays(instance)  # unpickled instances come back writable: keep numba on its warmed-up types
         t0 = time.perf_counter()
         try:
             sol = self.solve(instance)

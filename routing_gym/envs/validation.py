@@ -21,6 +21,19 @@ def frozen_array(value: Any, field: str, dtype: Any = np.float64, ndim: int | No
     return arr
 
 
+def freeze_arrays(instance: Any) -> Any:
+    """Make the numpy arrays of ``instance`` read-only again, and return it.
+
+    Instances are frozen, but pickling (a worker process, a Ray task) gives back
+    writable arrays; numba compiles a separate specialisation for those, so a solver
+    warmed up on read-only arrays would compile again inside a timed run.
+    """
+    for value in getattr(instance, "__dict__", {}).values():
+        if isinstance(value, np.ndarray) and value.flags.writeable:
+            value.setflags(write=False)
+    return instance
+
+
 def check_finite(arr: np.ndarray, field: str) -> None:
     bad = ~np.isfinite(arr)
     if bad.any():
