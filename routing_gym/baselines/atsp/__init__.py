@@ -8,7 +8,7 @@ directed matrix, so the TSP machinery applies as it is to its matrix view
   :mod:`routing_gym.baselines.atsp.hooks`.
 - ``lkh``: LKH-3 through elkai, given the matrix as ``TYPE: ATSP`` (LKH's own
   asymmetric transformation).
-- ``ils``, ``nn``: the suite's TSP iterated local search and nearest neighbour; on an
+- ``ils``, ``nn``, ``farthest``, ``cheapest``: the suite's TSP iterated local search and constructions; on an
   asymmetric matrix the local search uses Or-opt moves only (2-opt reverses a
   segment, which changes its cost).
 - ``mcts``: the generic search plays ``routing_gym/ATSP-v0`` like every registered env.
