@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from routing_gym.baselines import make_solver
-from routing_gym.baselines.mcts import MCTS, MCTSPlanner, replay
+from routing_gym.baselines.mcts import MCTS, MCTSPlanner
+from routing_gym.envs import replay
 from routing_gym.baselines.tsp.heatmaps import default_tau, resolve_heatmap, softdist_heatmap, uniform_heatmap, zero_heatmap
 from routing_gym.baselines.tsp.kopt_mcts import KOptMCTS, candidate_set
 from routing_gym.registry import UnknownProblemError, env_id_for
@@ -34,8 +35,9 @@ def assert_judged(instance, solution) -> float:
     """Feasible by ``evaluate``, and the environment's summed reward is minus that cost."""
     ev = evaluate(instance, solution)
     assert ev.feasible, ev.violation
-    total, _ = replay(instance, solution)
-    assert total == pytest.approx(-ev.cost, rel=1e-12, abs=1e-9)
+    r = replay(None, instance, solution)
+    assert r.feasible, r.message
+    assert r.reward == pytest.approx(-ev.cost, rel=1e-12, abs=1e-9)
     return ev.cost
 
 

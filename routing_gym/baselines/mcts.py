@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import gymnasium as gym
 import numpy as np
@@ -481,27 +481,6 @@ class MCTS(Solver):
         if solution is None:
             raise SolverError("mcts: no simulation reached the end of an episode")
         return solution
-
-
-def replay(instance: Any, solution: Any, env_id: str | None = None) -> tuple[float, Sequence[int]]:
-    """Replay ``solution`` through the instance's environment; return ``(summed reward, actions)``.
-
-    A check that a solution is what the environment (the judge) accepts.
-    """
-    env = gym.make(env_id or env_id_for(instance), instance=instance).unwrapped
-    kt = type(env.kernel)
-    options, actions = kt.solution_to_actions(instance, solution)
-    env.reset(options=options)
-    total = 0.0
-    for a in actions:
-        _, r, term, _, info = env.step(a)
-        total += r
-        if info.get("invalid_action"):
-            raise SolverError(f"replay: action {a} is infeasible in the environment")
-    if not term:
-        raise SolverError("replay: the solution does not finish the episode")
-    return total, actions
-
 
 
 def discrete_problems() -> tuple[str, ...]:
