@@ -8,11 +8,10 @@ import numpy as np
 from gymnasium import spaces
 
 from routing_gym.envs.cvrptw.types import TIME_EPS, CVRPTWInstance
-from routing_gym.envs.kernel import Kernel
-from routing_gym.errors import InstanceError
+from routing_gym.envs.depot_routes import DepotRoutesKernel
 
 
-class CVRPTWKernel(Kernel):
+class CVRPTWKernel(DepotRoutesKernel):
     """CVRPTW as a constructive MDP with one vehicle making successive routes.
 
     Action ``0`` returns to the depot (allowed while not at the depot); the next
@@ -33,28 +32,13 @@ class CVRPTWKernel(Kernel):
     def __init__(self, batch_size: int, size: int) -> None:
         super().__init__(batch_size, size)
         b, n1 = self.batch_size, self.num_nodes + 1
-        self.dist = np.zeros((b, n1, n1), dtype=np.float64)
-        self.coords = np.zeros((b, n1, 2), dtype=np.float32)
-        self.demand = np.zeros((b, n1), dtype=np.int64)
-        self.capacity = np.ones(b, dtype=np.int64)
         self.ready = np.zeros((b, n1), dtype=np.float64)
         self.due = np.zeros((b, n1), dtype=np.float64)
         self.service = np.zeros((b, n1), dtype=np.float64)
-        self.demand_obs = np.zeros((b, n1), dtype=np.float32)
         self.window_obs = np.zeros((b, n1, 2), dtype=np.float32)
         self.service_obs = np.zeros((b, n1), dtype=np.float32)
-        self.cur = np.zeros(b, dtype=np.int64)
         self.remaining = np.zeros(b, dtype=np.int64)
-        self.visited = np.zeros((b, n1), dtype=bool)
-        self.served = np.zeros(b, dtype=np.int64)
-        self.t = np.zeros(b, dtype=np.int64)
         self.clock = np.zeros(b, dtype=np.float64)
-        # serving each customer and returning after each is the longest episode: 2n steps
-        self.hist = np.zeros((b, 2 * self.num_nodes), dtype=np.int64)
-
-    @property
-    def num_actions(self) -> int:
-        return self.num_nodes + 1
 
     @classmethod
     def observation_space(cls, num_nodes: int) -> spaces.Dict:
@@ -95,16 +79,6 @@ class CVRPTWKernel(Kernel):
         return CVRPTWInstance(data["distances"][i], data["demands"][i], int(data["capacity"][i]), data["ready"][i],
                               data["due"][i], data["service"][i], coords, "EUC")
 
-    @classmethod
-    def solution_to_actions(cls, instance: CVRPTWInstance, solution: Sequence[Sequence[int]]) -> tuple[dict[str, Any], list[int]]:
-        actions: list[int] = []
-        for route in solution:
-            route = [int(x) for x in route]
-            if route:
-                actions.extend(route)
-                actions.append(0)
-        return {}, actions
-
     def _load_times(self, rows: np.ndarray, data: dict[str, np.ndarray]) -> None:
         """Windows and service times, and their observations as fractions of the depot's opening span."""
         ready, due, service = data["ready"], data["due"], data["service"]
@@ -116,29 +90,10 @@ class CVRPTWKernel(Kernel):
 
     def load(self, rows: np.ndarray, data: dict[str, np.ndarray], options: dict[str, Any] | None = None) -> None:
         rows = np.asarray(rows)
-        n1 = self.num_nodes + 1
-        dist = data["distances"]
-        if dist.shape[1:] != (n1, n1):
-            raise InstanceError(
-                f"instance has {dist.shape[1] - 1} customers but the environment was built for num_nodes={self.num_nodes}"
-            )
-        cap = np.asarray(data["capacity"], dtype=np.int64)
-        self.dist[rows] = dist
-        self.coords[rows] = data["obs_coords"]
-        self.demand[rows] = data["demands"]
-        self.capacity[rows] = cap
-        self.demand_obs[rows] = data["demands"] / cap[:, None]
+        self._load_routes(rows, data)
         self._load_times(rows, data)
-        # A feasible solution uses at most 2n edges, each at most the longest one.
-        self.penalty[rows] = 2 * self.num_nodes * dist.reshape(len(rows), -1).max(axis=1) + 1.0
-        self.cur[rows] = 0
-        self.remaining[rows] = cap
-        self.visited[rows] = False
-        self.served[rows] = 0
-        self.t[rows] = 0
+        self.remaining[rows] = self.capacity[rows]
         self.clock[rows] = self.ready[rows, 0]
-        self.cost[rows] = 0.0
-        self.done[rows] = False
         self._update_mask(rows)
 
     def _update_mask(self, rows: np.ndarray) -> None:
@@ -149,34 +104,11 @@ class CVRPTWKernel(Kernel):
         m[:, 0] = self.cur[rows] != 0
         self.mask[rows] = m
 
-    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        a = actions
-        valid = self.mask[self._rows, a] & ~self.done
-        reward = np.empty(self.batch_size, dtype=np.float64)
-        terminated = ~valid
-        v = self._rows if valid.all() else np.flatnonzero(valid)
-        av = a[v]
-        travel = self.dist[v, self.cur[v], av]
-        reward[v] = -travel
-        depot = av == 0
-        vd, vc, ac = v[depot], v[~depot], av[~depot]
-        self.clock[vc] = np.maximum(self.clock[vc] + travel[~depot], self.ready[vc, ac]) + self.service[vc, ac]
+    def _move(self, vd: np.ndarray, vc: np.ndarray, ac: np.ndarray, travel: np.ndarray) -> None:
+        self.clock[vc] = np.maximum(self.clock[vc] + travel, self.ready[vc, ac]) + self.service[vc, ac]
         self.clock[vd] = self.ready[vd, 0]
         self.remaining[vd] = self.capacity[vd]
         self.remaining[vc] -= self.demand[vc, ac]
-        self.visited[vc, ac] = True
-        self.served[vc] += 1
-        self.hist[v, self.t[v]] = av
-        self.t[v] += 1
-        self.cur[v] = av
-        terminated[vd[self.served[vd] == self.num_nodes]] = True
-        self.cost[v] += travel
-        if v.size != self.batch_size:
-            inv = np.flatnonzero(~valid)
-            reward[inv] = -self.penalty[inv]
-        self._update_mask(v)
-        self.done |= terminated
-        return reward, terminated, ~valid
 
     def current_time(self, rows: np.ndarray | slice | None = None) -> np.ndarray:
         """The departure time from the current node as a fraction of the depot's opening span, ``(rows, 1)``."""
@@ -198,14 +130,3 @@ class CVRPTWKernel(Kernel):
             "visited": self.visited[r].view(np.int8).copy(),
             "action_mask": self.mask[r].view(np.int8).copy(),
         }
-
-    def partial_solution(self, row: int) -> list[list[int]]:
-        routes: list[list[int]] = [[]]
-        for node in self.hist[row, : self.t[row]].tolist():
-            if node == 0:
-                routes.append([])
-            else:
-                routes[-1].append(node)
-        return [r for r in routes if r]
-
-    solution = partial_solution

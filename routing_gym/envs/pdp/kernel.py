@@ -8,13 +8,12 @@ import numpy as np
 from gymnasium import spaces
 
 from routing_gym.envs.cvrptw.types import TIME_EPS
-from routing_gym.envs.kernel import Kernel
+from routing_gym.envs.depot_routes import DepotRoutesKernel
 from routing_gym.envs.pdp.plans import certify, compact
 from routing_gym.envs.pdp.types import PDPInstance
-from routing_gym.errors import InstanceError
 
 
-class PDPKernel(Kernel):
+class PDPKernel(DepotRoutesKernel):
     """PDP as a constructive MDP with one vehicle making successive routes from the depot.
 
     Action ``0`` returns to the depot, allowed away from it with nothing aboard;
@@ -34,12 +33,8 @@ class PDPKernel(Kernel):
     instance_type = PDPInstance
 
     def __init__(self, batch_size: int, size: int) -> None:
-        super().__init__(batch_size, size)
+        super().__init__(batch_size, size)  # hist: each pair on a route of its own is the longest episode, 3 n / 2 steps
         b, n1 = self.batch_size, self.num_nodes + 1
-        self.dist = np.zeros((b, n1, n1), dtype=np.float64)
-        self.coords = np.zeros((b, n1, 2), dtype=np.float32)
-        self.demand = np.zeros((b, n1), dtype=np.int64)
-        self.capacity = np.ones(b, dtype=np.int64)
         self.partner = np.zeros((b, n1), dtype=np.int64)
         self.is_pickup = np.zeros((b, n1), dtype=bool)
         self.ready = np.zeros((b, n1), dtype=np.float64)
@@ -47,29 +42,18 @@ class PDPKernel(Kernel):
         self.service = np.zeros((b, n1), dtype=np.float64)
         self.timed = np.zeros(b, dtype=bool)
         self.span = np.ones(b, dtype=np.float64)
-        self.demand_obs = np.zeros((b, n1), dtype=np.float32)
         self.window_obs = np.zeros((b, n1, 2), dtype=np.float32)
         self.service_obs = np.zeros((b, n1), dtype=np.float32)
-        self.cur = np.zeros(b, dtype=np.int64)
         self.carried = np.zeros(b, dtype=np.int64)
-        self.visited = np.zeros((b, n1), dtype=bool)
         self.pending = np.zeros((b, n1), dtype=bool)  # deliveries whose pickup is aboard
-        self.served = np.zeros(b, dtype=np.int64)
-        self.t = np.zeros(b, dtype=np.int64)
         self.clock = np.zeros(b, dtype=np.float64)
         self.plan = np.full((b, n1), -1, dtype=np.int64)  # a feasible order of the deliveries aboard (time windows)
         self.plan_len = np.zeros(b, dtype=np.int64)
-        # each pair on a route of its own is the longest episode: 3 n / 2 steps
-        self.hist = np.zeros((b, 2 * self.num_nodes), dtype=np.int64)
 
     @property
     def num_nodes(self) -> int:
         """Pickup and delivery nodes, ``n = 2 num_pairs``."""
         return 2 * self.num_pairs
-
-    @property
-    def num_actions(self) -> int:
-        return self.num_nodes + 1
 
     @classmethod
     def observation_space(cls, num_pairs: int) -> spaces.Dict:
@@ -115,16 +99,6 @@ class PDPKernel(Kernel):
         return PDPInstance(data["distances"][i], data["pairs"][i], data["demands"][i], int(data["capacity"][i]),
                            data["ready"][i], data["due"][i], data["service"][i], coords, "EUC")
 
-    @classmethod
-    def solution_to_actions(cls, instance: PDPInstance, solution: Sequence[Sequence[int]]) -> tuple[dict[str, Any], list[int]]:
-        actions: list[int] = []
-        for route in solution:
-            route = [int(x) for x in route]
-            if route:
-                actions.extend(route)
-                actions.append(0)
-        return {}, actions
-
     def _load_times(self, rows: np.ndarray, data: dict[str, np.ndarray]) -> None:
         """Windows and service times, and their observations as fractions of the depot's opening span."""
         ready, due, service = data["ready"], data["due"], data["service"]
@@ -138,20 +112,14 @@ class PDPKernel(Kernel):
         self.window_obs[rows] = np.clip((windows - start[..., None]) / span[..., None], 0.0, 1.0)
         self.service_obs[rows] = np.clip(service / span, 0.0, 1.0)
 
+    def _size_mismatch(self, dist: np.ndarray) -> str:
+        return f"instance has {(dist.shape[1] - 1) // 2} pairs but the environment was built for num_pairs={self.num_pairs}"
+
     def load(self, rows: np.ndarray, data: dict[str, np.ndarray], options: dict[str, Any] | None = None) -> None:
         rows = np.asarray(rows)
+        self._load_routes(rows, data)
         n1 = self.num_nodes + 1
-        dist = data["distances"]
-        if dist.shape[1:] != (n1, n1):
-            raise InstanceError(f"instance has {(dist.shape[1] - 1) // 2} pairs but the environment was built "
-                                f"for num_pairs={self.num_pairs}")
-        cap = np.asarray(data["capacity"], dtype=np.int64)
         pairs = np.asarray(data["pairs"], dtype=np.int64)
-        self.dist[rows] = dist
-        self.coords[rows] = data["obs_coords"]
-        self.demand[rows] = data["demands"]
-        self.capacity[rows] = cap
-        self.demand_obs[rows] = data["demands"] / cap[:, None]
         partner = np.zeros((len(rows), n1), dtype=np.int64)
         np.put_along_axis(partner, pairs[:, :, 0], pairs[:, :, 1], axis=1)
         np.put_along_axis(partner, pairs[:, :, 1], pairs[:, :, 0], axis=1)
@@ -159,15 +127,11 @@ class PDPKernel(Kernel):
         np.put_along_axis(pick, pairs[:, :, 0], True, axis=1)
         self.partner[rows], self.is_pickup[rows] = partner, pick
         self._load_times(rows, data)
-        # A feasible solution uses at most 3n/2 edges, each at most the longest one.
-        self.penalty[rows] = 2 * self.num_nodes * dist.reshape(len(rows), -1).max(axis=1) + 1.0
-        for name in ("cur", "carried", "served", "t", "cost", "plan_len"):
-            getattr(self, name)[rows] = 0
+        self.carried[rows] = 0
+        self.plan_len[rows] = 0
         self.plan[rows] = -1
-        self.visited[rows] = False
         self.pending[rows] = False
         self.clock[rows] = self.ready[rows, 0]
-        self.done[rows] = False
         self._update_mask(rows)
 
     def _update_mask(self, rows: np.ndarray) -> None:
@@ -194,39 +158,16 @@ class PDPKernel(Kernel):
             self.plan[rows, : plan.shape[1]] = plan
             self.plan_len[rows] = length
 
-    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        a = actions
-        valid = self.mask[self._rows, a] & ~self.done
-        reward = np.empty(self.batch_size, dtype=np.float64)
-        terminated = ~valid
-        v = self._rows if valid.all() else np.flatnonzero(valid)
-        av = a[v]
-        travel = self.dist[v, self.cur[v], av]
-        reward[v] = -travel
-        depot = av == 0
-        vd, vc, ac = v[depot], v[~depot], av[~depot]
-        depart = np.maximum(self.clock[vc] + travel[~depot], self.ready[vc, ac]) + self.service[vc, ac]
+    def _move(self, vd: np.ndarray, vc: np.ndarray, ac: np.ndarray, travel: np.ndarray) -> None:
+        depart = np.maximum(self.clock[vc] + travel, self.ready[vc, ac]) + self.service[vc, ac]
         self._replan(vc, ac, depart)
         self.plan[vd], self.plan_len[vd] = -1, 0
         self.clock[vc] = depart
         self.clock[vd] = self.ready[vd, 0]
         self.carried[vc] += self.demand[vc, ac]
-        self.visited[vc, ac] = True
         pick = self.is_pickup[vc, ac]
         self.pending[vc[pick], self.partner[vc[pick], ac[pick]]] = True
         self.pending[vc[~pick], ac[~pick]] = False
-        self.served[vc] += 1
-        self.hist[v, self.t[v]] = av
-        self.t[v] += 1
-        self.cur[v] = av
-        terminated[vd[self.served[vd] == self.num_nodes]] = True
-        self.cost[v] += travel
-        if v.size != self.batch_size:
-            inv = np.flatnonzero(~valid)
-            reward[inv] = -self.penalty[inv]
-        self._update_mask(v)
-        self.done |= terminated
-        return reward, terminated, ~valid
 
     def current_time(self, rows: np.ndarray | slice | None = None) -> np.ndarray:
         """The departure time from the current node as a fraction of the depot's opening span, ``(rows, 1)``."""
@@ -249,14 +190,3 @@ class PDPKernel(Kernel):
             "pending": self.pending[r].view(np.int8).copy(),
             "action_mask": self.mask[r].view(np.int8).copy(),
         }
-
-    def partial_solution(self, row: int) -> list[list[int]]:
-        routes: list[list[int]] = [[]]
-        for node in self.hist[row, : self.t[row]].tolist():
-            if node == 0:
-                routes.append([])
-            else:
-                routes[-1].append(node)
-        return [r for r in routes if r]
-
-    solution = partial_solution

@@ -1,0 +1,122 @@
+"""The batched kernel shared by the one-vehicle, successive-routes problems (CVRP, CVRPTW, PDP).
+
+Node ``0`` is the depot and nodes ``1..n`` the customers (or pickup and delivery
+nodes). Action ``0`` returns to the depot and closes the current route; action
+``i >= 1`` visits node ``i``. The episode ends back at the depot with every node
+visited. Subclasses add their own state and say what a visit and a return do
+(:meth:`DepotRoutesKernel._move`) and which actions are allowed (``_update_mask``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from routing_gym.envs.kernel import Kernel
+from routing_gym.errors import InstanceError
+
+
+class DepotRoutesKernel(Kernel):
+    """Distances, coordinates, demands and capacity of ``n + 1`` nodes, and the routes built so far."""
+
+    def __init__(self, batch_size: int, size: int) -> None:
+        super().__init__(batch_size, size)
+        b, n1 = self.batch_size, self.num_nodes + 1
+        self.dist = np.zeros((b, n1, n1), dtype=np.float64)
+        self.coords = np.zeros((b, n1, 2), dtype=np.float32)
+        self.demand = np.zeros((b, n1), dtype=np.int64)
+        self.capacity = np.ones(b, dtype=np.int64)
+        self.demand_obs = np.zeros((b, n1), dtype=np.float32)
+        self.cur = np.zeros(b, dtype=np.int64)
+        self.visited = np.zeros((b, n1), dtype=bool)
+        self.served = np.zeros(b, dtype=np.int64)
+        self.t = np.zeros(b, dtype=np.int64)
+        # serving each node and returning after each is the longest episode: 2n steps
+        self.hist = np.zeros((b, 2 * self.num_nodes), dtype=np.int64)
+
+    @property
+    def num_actions(self) -> int:
+        return self.num_nodes + 1
+
+    @classmethod
+    def solution_to_actions(cls, instance: Any, solution: Sequence[Sequence[int]]) -> tuple[dict[str, Any], list[int]]:
+        """Each non-empty route's nodes followed by ``0``."""
+        actions: list[int] = []
+        for route in solution:
+            route = [int(x) for x in route]
+            if route:
+                actions.extend(route)
+                actions.append(0)
+        return {}, actions
+
+    def _size_mismatch(self, dist: np.ndarray) -> str:
+        """The message of a ``distances`` batch whose size is not this kernel's."""
+        return f"instance has {dist.shape[1] - 1} customers but the environment was built for num_nodes={self.num_nodes}"
+
+    def _load_routes(self, rows: np.ndarray, data: dict[str, np.ndarray]) -> None:
+        """Load the shared arrays of ``rows`` and start empty routes at the depot (the mask is the caller's)."""
+        n1 = self.num_nodes + 1
+        dist = data["distances"]
+        if dist.shape[1:] != (n1, n1):
+            raise InstanceError(self._size_mismatch(dist))
+        cap = np.asarray(data["capacity"], dtype=np.int64)
+        self.dist[rows] = dist
+        self.coords[rows] = data["obs_coords"]
+        self.demand[rows] = data["demands"]
+        self.capacity[rows] = cap
+        self.demand_obs[rows] = data["demands"] / cap[:, None]
+        # A feasible solution uses at most 2n edges, each at most the longest one.
+        self.penalty[rows] = 2 * self.num_nodes * dist.reshape(len(rows), -1).max(axis=1) + 1.0
+        self.cur[rows] = 0
+        self.visited[rows] = False
+        self.served[rows] = 0
+        self.t[rows] = 0
+        self.cost[rows] = 0.0
+        self.done[rows] = False
+
+    def _move(self, vd: np.ndarray, vc: np.ndarray, ac: np.ndarray, travel: np.ndarray) -> None:
+        """Problem state of a valid step, before the shared update: rows ``vd`` return to the depot,
+        rows ``vc`` visit nodes ``ac`` after travelling ``travel`` (``cur`` is still the node left)."""
+        raise NotImplementedError
+
+    def _update_mask(self, rows: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        a = actions
+        valid = self.mask[self._rows, a] & ~self.done
+        reward = np.empty(self.batch_size, dtype=np.float64)
+        terminated = ~valid
+        v = self._rows if valid.all() else np.flatnonzero(valid)
+        av = a[v]
+        travel = self.dist[v, self.cur[v], av]
+        reward[v] = -travel
+        depot = av == 0
+        vd, vc, ac = v[depot], v[~depot], av[~depot]
+        self._move(vd, vc, ac, travel[~depot])
+        self.visited[vc, ac] = True
+        self.served[vc] += 1
+        self.hist[v, self.t[v]] = av
+        self.t[v] += 1
+        self.cur[v] = av
+        terminated[vd[self.served[vd] == self.num_nodes]] = True
+        self.cost[v] += travel
+        if v.size != self.batch_size:
+            inv = np.flatnonzero(~valid)
+            reward[inv] = -self.penalty[inv]
+        self._update_mask(v)
+        self.done |= terminated
+        return reward, terminated, ~valid
+
+    def partial_solution(self, row: int) -> list[list[int]]:
+        routes: list[list[int]] = [[]]
+        for node in self.hist[row, : self.t[row]].tolist():
+            if node == 0:
+                routes.append([])
+            else:
+                routes[-1].append(node)
+        return [r for r in routes if r]
+
+    def solution(self, row: int) -> list[list[int]]:
+        return self.partial_solution(row)
