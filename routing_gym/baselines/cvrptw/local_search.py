@@ -40,6 +40,13 @@ from typing import Any, NamedTuple
 import numpy as np
 from numba import njit
 
+from routing_gym.baselines.cvrp.state import cv_clear_log as _clear_log
+from routing_gym.baselines.cvrp.state import cv_empty_route as _empty_route
+from routing_gym.baselines.cvrp.state import cv_refresh
+from routing_gym.baselines.cvrp.state import cv_touch as _touch
+from routing_gym.baselines.cvrp.state import cvrp_flatten as flatten
+from routing_gym.baselines.cvrp.state import cvrp_state_routes as state_routes
+from routing_gym.baselines.cvrp.state import cvrp_total_cost as total_cost
 from routing_gym.baselines.cvrptw.construction import insertion_routes
 from routing_gym.baselines.cvrptw.timing import TWData, depot_leave, joins, schedule, sequence_on_time, tw_data, visit
 from routing_gym.baselines.primitives import (
@@ -155,11 +162,6 @@ def make_work(num_customers: int) -> Work:
                 np.empty(2 * (n + 2), dtype=np.int64), np.zeros(n + 1, dtype=np.bool_), np.empty(n, dtype=np.int64))
 
 
-def state_routes(st: TWState) -> list[list[int]]:
-    """The non-empty routes of a state, as lists."""
-    return [st.routes[r, : st.lens[r]].tolist() for r in range(st.routes.shape[0]) if st.lens[r] > 0]
-
-
 # ---------------------------------------------------------------------------
 # state upkeep
 # ---------------------------------------------------------------------------
@@ -168,21 +170,7 @@ def state_routes(st: TWState) -> list[list[int]]:
 @njit(cache=True)
 def _refresh(st: TWState, r: int, P: TWData) -> bool:
     """Recompute positions, loads, length and schedule of route ``r``; returns whether it is on time."""
-    load = 0
-    c = 0.0
-    prev = 0
-    for k in range(st.lens[r]):
-        x = st.routes[r, k]
-        st.rof[x] = r
-        st.pos[x] = k
-        load += P.dem[x]
-        st.cum[r, k] = load
-        c += P.dist[prev, x]
-        prev = x
-    if st.lens[r] > 0:
-        c += P.dist[prev, 0]
-    st.loads[r] = load
-    st.rcost[r] = c
+    cv_refresh(st, r, P.dist, P.dem)
     return schedule(st.routes[r], st.lens[r], P, st.early[r], st.late[r])
 
 
@@ -194,26 +182,6 @@ def refresh_all(st: TWState, P: TWData) -> bool:
         ok &= _refresh(st, r, P)
         ok &= st.loads[r] <= P.cap
     return ok
-
-
-@njit(cache=True)
-def _touch(st: TWState, r: int) -> None:
-    """Save route ``r`` to the undo log the first time it changes in this round."""
-    if st.touched[r]:
-        return
-    st.touched[r] = True
-    st.tlist[st.tinfo[0]] = r
-    st.tinfo[0] += 1
-    st.bk_lens[r] = st.lens[r]
-    for k in range(st.lens[r]):
-        st.bk_routes[r, k] = st.routes[r, k]
-
-
-@njit(cache=True)
-def _clear_log(st: TWState) -> None:
-    for i in range(st.tinfo[0]):
-        st.touched[st.tlist[i]] = False
-    st.tinfo[0] = 0
 
 
 @njit(cache=True)
@@ -237,40 +205,6 @@ def _write(st: TWState, r: int, buf: np.ndarray, m: int, P: TWData) -> None:
         st.routes[r, k] = buf[k]
     st.lens[r] = m
     _refresh(st, r, P)
-
-
-@njit(cache=True)
-def total_cost(st: TWState) -> float:
-    """Total length of the routes."""
-    c = 0.0
-    for r in range(st.lens.shape[0]):
-        if st.lens[r] > 0:
-            c += st.rcost[r]
-    return c
-
-
-@njit(cache=True)
-def flatten(st: TWState, out: np.ndarray) -> int:
-    """Write the routes to ``out`` as ``r1 0 r2 0 ...``; returns the length used."""
-    m = 0
-    for r in range(st.lens.shape[0]):
-        if st.lens[r] == 0:
-            continue
-        for k in range(st.lens[r]):
-            out[m] = st.routes[r, k]
-            m += 1
-        out[m] = 0
-        m += 1
-    return m
-
-
-@njit(cache=True)
-def _empty_route(st: TWState) -> int:
-    """Index of an empty route slot, or -1."""
-    for r in range(st.lens.shape[0]):
-        if st.lens[r] == 0:
-            return r
-    return -1
 
 
 # ---------------------------------------------------------------------------
