@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from routing_gym.envs.distances import EDGE_WEIGHT_TYPES
 from routing_gym.errors import InstanceError
 
 
@@ -145,3 +146,56 @@ def check_real_arg(value: Any, field: str, low: float | None = None, *, strict: 
     if high is not None and value > high:
         raise InstanceError(f"{field}: expected a number <= {high:g}, got {value!r}")
     return float(value)
+
+
+# --- fields of the depot-and-customers instances --------------------------------
+
+
+def node_array(value: Any, field: str, n1: int) -> np.ndarray:
+    """A finite ``(n1,)`` float64 read-only array (one value per node, depot first), naming ``field`` on failure."""
+    arr = frozen_array(value, field, np.float64, ndim=1)
+    if arr.shape[0] != n1:
+        raise InstanceError(f"{field}: expected {n1} values (depot first), got {arr.shape[0]}")
+    check_finite(arr, field)
+    return arr
+
+
+def check_demands(value: Any, n1: int) -> np.ndarray:
+    """Non-negative integer demands of ``n1`` nodes, the depot's 0, as a read-only int64 array."""
+    dem = node_array(value, "demands", n1)
+    if (dem < 0).any():
+        i = int(np.argmax(dem < 0))
+        raise InstanceError(f"demands: negative demand {dem[i]:g} at node {i}")
+    dem = check_integer_values(dem, "demands")
+    check_depot_demand(dem)
+    return dem
+
+
+def check_depot_demand(dem: np.ndarray) -> None:
+    if dem[0] != 0:
+        raise InstanceError(f"demands: the depot (node 0) must have demand 0, got {dem[0]}")
+
+
+def check_capacity(value: Any, demands: np.ndarray | None = None) -> int:
+    """``value`` as a positive ``int`` (an integral float is accepted); with ``demands``, every demand must fit."""
+    try:
+        cap = float(value)
+    except (TypeError, ValueError):
+        raise InstanceError(f"capacity: expected a positive integer, got {value!r}") from None
+    if not np.isfinite(cap) or cap <= 0 or cap != round(cap):
+        raise InstanceError(f"capacity: expected a positive integer, got {value!r}")
+    if demands is not None and demands.max() > cap:
+        i = int(np.argmax(demands))
+        raise InstanceError(f"demands: demand {demands[i]} at node {i} exceeds capacity {int(cap)}")
+    return int(cap)
+
+
+def check_edge_weight_type(value: Any) -> None:
+    if value not in EDGE_WEIGHT_TYPES:
+        raise InstanceError(f"edge_weight_type: unknown convention {value!r}; expected one of {EDGE_WEIGHT_TYPES}")
+
+
+def check_num_vehicles(value: Any) -> None:
+    """The informative fleet size of a file: ``None`` or a positive integer."""
+    if value is not None and (int(value) != value or value < 1):
+        raise InstanceError(f"num_vehicles: expected a positive integer or None, got {value!r}")

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any, Sequence
 
 import numpy as np
 
-from routing_gym.envs.distances import EDGE_WEIGHT_TYPES, INTEGER_TYPES, distance_matrix, mds_embedding, normalize_coords
+from routing_gym.envs.distances import distance_matrix
 from routing_gym.envs.evaluation import Evaluation
-from routing_gym.envs.validation import check_coords, check_distances, check_finite, check_integer_values, frozen_array
+from routing_gym.envs.instance import PlacedInstance
+from routing_gym.envs.validation import check_capacity, check_coords, check_demands, check_distances, check_edge_weight_type
 from routing_gym.errors import InstanceError
 
 
 @dataclass(frozen=True, eq=False)
-class CVRPInstance:
+class CVRPInstance(PlacedInstance):
     """A capacitated vehicle-routing instance: one depot (node 0) and ``n`` customers.
 
     :param distances: ``(n + 1, n + 1)`` travel costs, node 0 the depot.
@@ -45,31 +44,12 @@ class CVRPInstance:
         if n1 < 2:
             raise InstanceError(f"distances: a CVRP instance needs a depot and at least 1 customer, got {n1} node(s)")
         object.__setattr__(self, "distances", dist)
-        dem = frozen_array(self.demands, "demands", np.float64, ndim=1)
-        if dem.shape[0] != n1:
-            raise InstanceError(f"demands: expected {n1} values (depot first), got {dem.shape[0]}")
-        check_finite(dem, "demands")
-        if (dem < 0).any():
-            i = int(np.argmax(dem < 0))
-            raise InstanceError(f"demands: negative demand {dem[i]:g} at node {i}")
-        dem = check_integer_values(dem, "demands")
-        if dem[0] != 0:
-            raise InstanceError(f"demands: the depot (node 0) must have demand 0, got {dem[0]}")
+        dem = check_demands(self.demands, n1)
         object.__setattr__(self, "demands", dem)
-        try:
-            cap = float(self.capacity)
-        except (TypeError, ValueError):
-            raise InstanceError(f"capacity: expected a positive integer, got {self.capacity!r}") from None
-        if not np.isfinite(cap) or cap <= 0 or cap != round(cap):
-            raise InstanceError(f"capacity: expected a positive integer, got {self.capacity!r}")
-        object.__setattr__(self, "capacity", int(cap))
-        if dem.max() > self.capacity:
-            i = int(np.argmax(dem))
-            raise InstanceError(f"demands: demand {dem[i]} at node {i} exceeds capacity {self.capacity}")
+        object.__setattr__(self, "capacity", check_capacity(self.capacity, dem))
         if self.coords is not None:
             object.__setattr__(self, "coords", check_coords(self.coords, n1))
-        if self.edge_weight_type not in EDGE_WEIGHT_TYPES:
-            raise InstanceError(f"edge_weight_type: unknown convention {self.edge_weight_type!r}; expected one of {EDGE_WEIGHT_TYPES}")
+        check_edge_weight_type(self.edge_weight_type)
 
     @classmethod
     def from_coords(cls, coords: Any, demands: Any, capacity: int, edge_weight_type: str = "EUC", **kwargs: Any) -> "CVRPInstance":
@@ -82,23 +62,6 @@ class CVRPInstance:
         return int(self.distances.shape[0] - 1)
 
     num_nodes = num_customers  # the environment's ``num_nodes`` counts customers
-
-    @property
-    def is_integer(self) -> bool:
-        return self.edge_weight_type in INTEGER_TYPES
-
-    @cached_property
-    def positions(self) -> np.ndarray:
-        if self.coords is not None:
-            return self.coords if self.edge_weight_type != "GEO" else self.coords[:, ::-1]
-        return mds_embedding(self.distances)
-
-    @cached_property
-    def obs_coords(self) -> np.ndarray:
-        return normalize_coords(self.positions)
-
-    def replace(self, **changes: Any) -> "CVRPInstance":
-        return dataclasses.replace(self, **changes)
 
     def __repr__(self) -> str:
         label = f" {self.name!r}" if self.name else ""

@@ -2,53 +2,27 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any, Sequence
 
 import numpy as np
 
-from routing_gym.envs.distances import EDGE_WEIGHT_TYPES, INTEGER_TYPES, distance_matrix, mds_embedding, normalize_coords
+from routing_gym.envs.distances import distance_matrix
 from routing_gym.envs.evaluation import Evaluation
-from routing_gym.envs.validation import check_coords, check_distances, check_finite, check_integer_values, frozen_array
+from routing_gym.envs.instance import PlacedInstance
+from routing_gym.envs.validation import (
+    check_capacity,
+    check_coords,
+    check_demands,
+    check_distances,
+    check_edge_weight_type,
+    check_num_vehicles,
+    node_array,
+)
 from routing_gym.errors import InstanceError
 
 #: Tolerance of every time comparison (evaluation and the environment's mask alike).
 TIME_EPS = 1e-9
-
-
-def _node_array(value: Any, field: str, n1: int) -> np.ndarray:
-    """A finite ``(n1,)`` float64 read-only array, naming ``field`` on failure."""
-    arr = frozen_array(value, field, np.float64, ndim=1)
-    if arr.shape[0] != n1:
-        raise InstanceError(f"{field}: expected {n1} values (depot first), got {arr.shape[0]}")
-    check_finite(arr, field)
-    return arr
-
-
-def _check_demands(value: Any, n1: int) -> np.ndarray:
-    dem = _node_array(value, "demands", n1)
-    if (dem < 0).any():
-        i = int(np.argmax(dem < 0))
-        raise InstanceError(f"demands: negative demand {dem[i]:g} at node {i}")
-    dem = check_integer_values(dem, "demands")
-    if dem[0] != 0:
-        raise InstanceError(f"demands: the depot (node 0) must have demand 0, got {dem[0]}")
-    return dem
-
-
-def _check_capacity(value: Any, demands: np.ndarray) -> int:
-    try:
-        cap = float(value)
-    except (TypeError, ValueError):
-        raise InstanceError(f"capacity: expected a positive integer, got {value!r}") from None
-    if not np.isfinite(cap) or cap <= 0 or cap != round(cap):
-        raise InstanceError(f"capacity: expected a positive integer, got {value!r}")
-    if demands.max() > cap:
-        i = int(np.argmax(demands))
-        raise InstanceError(f"demands: demand {demands[i]} at node {i} exceeds capacity {int(cap)}")
-    return int(cap)
 
 
 def _check_windows(dist: np.ndarray, ready: np.ndarray, due: np.ndarray, service: np.ndarray) -> None:
@@ -80,7 +54,7 @@ def _check_windows(dist: np.ndarray, ready: np.ndarray, due: np.ndarray, service
 
 
 @dataclass(frozen=True, eq=False)
-class CVRPTWInstance:
+class CVRPTWInstance(PlacedInstance):
     """A capacitated vehicle-routing instance with time windows: one depot (node 0) and ``n`` customers.
 
     Travel times equal travel costs. A route leaves the depot at ``ready[0]``;
@@ -120,18 +94,16 @@ class CVRPTWInstance:
         if n1 < 2:
             raise InstanceError(f"distances: a CVRPTW instance needs a depot and at least 1 customer, got {n1} node(s)")
         object.__setattr__(self, "distances", dist)
-        dem = _check_demands(self.demands, n1)
+        dem = check_demands(self.demands, n1)
         object.__setattr__(self, "demands", dem)
-        object.__setattr__(self, "capacity", _check_capacity(self.capacity, dem))
+        object.__setattr__(self, "capacity", check_capacity(self.capacity, dem))
         for field in ("ready", "due", "service"):
-            object.__setattr__(self, field, _node_array(getattr(self, field), field, n1))
+            object.__setattr__(self, field, node_array(getattr(self, field), field, n1))
         _check_windows(dist, self.ready, self.due, self.service)
         if self.coords is not None:
             object.__setattr__(self, "coords", check_coords(self.coords, n1))
-        if self.edge_weight_type not in EDGE_WEIGHT_TYPES:
-            raise InstanceError(f"edge_weight_type: unknown convention {self.edge_weight_type!r}; expected one of {EDGE_WEIGHT_TYPES}")
-        if self.num_vehicles is not None and (int(self.num_vehicles) != self.num_vehicles or self.num_vehicles < 1):
-            raise InstanceError(f"num_vehicles: expected a positive integer or None, got {self.num_vehicles!r}")
+        check_edge_weight_type(self.edge_weight_type)
+        check_num_vehicles(self.num_vehicles)
 
     @classmethod
     def from_coords(cls, coords: Any, demands: Any, capacity: int, ready: Any, due: Any, service: Any,
@@ -147,31 +119,14 @@ class CVRPTWInstance:
     num_nodes = num_customers  # the environment's ``num_nodes`` counts customers
 
     @property
-    def is_integer(self) -> bool:
-        return self.edge_weight_type in INTEGER_TYPES
-
-    @property
     def horizon(self) -> float:
         """The depot's closing time ``due[0]``, the latest return."""
         return float(self.due[0])
-
-    @cached_property
-    def positions(self) -> np.ndarray:
-        if self.coords is not None:
-            return self.coords if self.edge_weight_type != "GEO" else self.coords[:, ::-1]
-        return mds_embedding(self.distances)
-
-    @cached_property
-    def obs_coords(self) -> np.ndarray:
-        return normalize_coords(self.positions)
 
     @property
     def min_vehicles(self) -> int:
         """Lower bound on the number of routes from capacity alone: ``ceil(total demand / capacity)``."""
         return int(-(-int(self.demands.sum()) // self.capacity))
-
-    def replace(self, **changes: Any) -> "CVRPTWInstance":
-        return dataclasses.replace(self, **changes)
 
     def __repr__(self) -> str:
         label = f" {self.name!r}" if self.name else ""

@@ -10,7 +10,6 @@ Without windows every ``ready`` is 0, every ``due`` infinite and every ``service
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Sequence
@@ -18,9 +17,21 @@ from typing import Any, Sequence
 import numpy as np
 
 from routing_gym.envs.cvrptw.types import _route_violation
-from routing_gym.envs.distances import EDGE_WEIGHT_TYPES, INTEGER_TYPES, distance_matrix, mds_embedding, normalize_coords
+from routing_gym.envs.distances import distance_matrix
 from routing_gym.envs.evaluation import Evaluation
-from routing_gym.envs.validation import check_coords, check_distances, check_finite, check_integer_values, frozen_array
+from routing_gym.envs.instance import PlacedInstance
+from routing_gym.envs.validation import (
+    check_capacity,
+    check_coords,
+    check_depot_demand,
+    check_distances,
+    check_edge_weight_type,
+    check_finite,
+    check_integer_values,
+    check_num_vehicles,
+    frozen_array,
+    node_array,
+)
 from routing_gym.errors import InstanceError
 
 
@@ -48,13 +59,8 @@ def _check_pairs(value: Any, n1: int) -> np.ndarray:
 
 def _check_demands(value: Any, pairs: np.ndarray, n1: int) -> np.ndarray:
     """Signed integer demands: ``q >= 0`` at a pickup, ``-q`` at its delivery, 0 at the depot."""
-    dem = frozen_array(value, "demands", np.float64, ndim=1)
-    if dem.shape[0] != n1:
-        raise InstanceError(f"demands: expected {n1} values (depot first), got {dem.shape[0]}")
-    check_finite(dem, "demands")
-    dem = check_integer_values(dem, "demands")
-    if dem[0] != 0:
-        raise InstanceError(f"demands: the depot (node 0) must have demand 0, got {dem[0]}")
+    dem = check_integer_values(node_array(value, "demands", n1), "demands")
+    check_depot_demand(dem)
     p, d = pairs[:, 0], pairs[:, 1]
     if (dem[p] < 0).any():
         i = int(p[np.argmax(dem[p] < 0)])
@@ -83,7 +89,7 @@ def _time_array(value: Any, field: str, n1: int, default: float, allow_inf: bool
 
 
 @dataclass(frozen=True, eq=False)
-class PDPInstance:
+class PDPInstance(PlacedInstance):
     """A pickup-and-delivery instance: a depot (node 0) and ``P`` pairs, ``n = 2P`` other nodes.
 
     Each pair's load is picked up at its pickup node and must be dropped at its
@@ -141,23 +147,16 @@ class PDPInstance:
             raise InstanceError(f"ready/due: node {i} has ready time {self.ready[i]:g} after its due time {self.due[i]:g}")
         if self.coords is not None:
             object.__setattr__(self, "coords", check_coords(self.coords, n1))
-        if self.edge_weight_type not in EDGE_WEIGHT_TYPES:
-            raise InstanceError(f"edge_weight_type: unknown convention {self.edge_weight_type!r}; expected one of {EDGE_WEIGHT_TYPES}")
-        if self.num_vehicles is not None and (int(self.num_vehicles) != self.num_vehicles or self.num_vehicles < 1):
-            raise InstanceError(f"num_vehicles: expected a positive integer or None, got {self.num_vehicles!r}")
+        check_edge_weight_type(self.edge_weight_type)
+        check_num_vehicles(self.num_vehicles)
         self._check_pairs_alone()
 
     def _check_capacity(self, dem: np.ndarray) -> None:
-        try:
-            cap = float(self.capacity)
-        except (TypeError, ValueError):
-            raise InstanceError(f"capacity: expected a positive integer, got {self.capacity!r}") from None
-        if not np.isfinite(cap) or cap <= 0 or cap != round(cap):
-            raise InstanceError(f"capacity: expected a positive integer, got {self.capacity!r}")
-        object.__setattr__(self, "capacity", int(cap))
+        cap = check_capacity(self.capacity)
+        object.__setattr__(self, "capacity", cap)
         if dem.max() > cap:
             i = int(np.argmax(dem))
-            raise InstanceError(f"demands: pickup {i}'s load {dem[i]} exceeds capacity {int(cap)}")
+            raise InstanceError(f"demands: pickup {i}'s load {dem[i]} exceeds capacity {cap}")
 
     def _check_pairs_alone(self) -> None:
         """Every pair servable on its own route (the CVRPTW route check on depot, pickup, delivery, depot)."""
@@ -187,10 +186,6 @@ class PDPInstance:
         return int(self.pairs.shape[0])
 
     @property
-    def is_integer(self) -> bool:
-        return self.edge_weight_type in INTEGER_TYPES
-
-    @property
     def has_time_windows(self) -> bool:
         """Whether any window or service time constrains the routes."""
         return bool(np.isfinite(self.due).any() or self.ready.any() or self.service.any())
@@ -209,19 +204,6 @@ class PDPInstance:
         out = np.zeros(self.distances.shape[0], dtype=bool)
         out[self.pairs[:, 0]] = True
         return out
-
-    @cached_property
-    def positions(self) -> np.ndarray:
-        if self.coords is not None:
-            return self.coords if self.edge_weight_type != "GEO" else self.coords[:, ::-1]
-        return mds_embedding(self.distances)
-
-    @cached_property
-    def obs_coords(self) -> np.ndarray:
-        return normalize_coords(self.positions)
-
-    def replace(self, **changes: Any) -> "PDPInstance":
-        return dataclasses.replace(self, **changes)
 
     def __repr__(self) -> str:
         label = f" {self.name!r}" if self.name else ""
