@@ -14,12 +14,14 @@ evaluations, generators and viewers use, once.
 from __future__ import annotations
 
 import math
+from functools import cached_property
 from typing import Any, ClassVar, Sequence
 
 import numpy as np
 from gymnasium import spaces
 
 from routing_gym.envs.distances import euclidean, normalize_coords
+from routing_gym.envs.instance import PlacedInstance
 from routing_gym.envs.kernel import Kernel
 from routing_gym.envs.validation import check_finite, frozen_array
 from routing_gym.errors import InstanceError
@@ -93,6 +95,24 @@ def observed_coords(coords: np.ndarray | None, positions: np.ndarray, distances:
     ratio = float(np.sum(distances)) / geometric if geometric > 0 else 1.0
     unit = span * ratio
     return normalize_coords(pos), unit if unit > 0 else 1.0
+
+
+class PrizeTourInstance(PlacedInstance):
+    """Mixin of the OP and PCTSP instances: positions observed in the unit square at one common scale."""
+
+    @cached_property
+    def _observed(self) -> tuple[np.ndarray, float]:
+        return observed_coords(self.coords, self.positions, self.distances, self.edge_weight_type)
+
+    @property
+    def obs_coords(self) -> np.ndarray:
+        """Positions in the unit square (float32), as the environment observes them."""
+        return self._observed[0]
+
+    @property
+    def obs_scale(self) -> float:
+        """The length of one unit of :attr:`obs_coords` in the instance's distances."""
+        return self._observed[1]
 
 
 def as_tour(solution: Any, num_customers: int) -> tuple[np.ndarray | None, str | None]:

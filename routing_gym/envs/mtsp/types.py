@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from functools import cached_property
 from numbers import Integral
@@ -10,9 +9,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from routing_gym.envs.distances import EDGE_WEIGHT_TYPES, INTEGER_TYPES, distance_matrix, mds_embedding, normalize_coords
+from routing_gym.envs.distances import distance_matrix
 from routing_gym.envs.evaluation import Evaluation
-from routing_gym.envs.validation import check_coords, check_distances
+from routing_gym.envs.instance import PlacedInstance
+from routing_gym.envs.validation import check_coords, check_distances, check_edge_weight_type
 from routing_gym.errors import InstanceError
 
 #: The objectives: total length of all routes, or length of the longest route (min-max).
@@ -37,7 +37,7 @@ def check_num_vehicles(value: Any, num_cities: int | None = None) -> int:
 
 
 @dataclass(frozen=True, eq=False)
-class MTSPInstance:
+class MTSPInstance(PlacedInstance):
     """A multiple-travelling-salesman instance: one depot (node 0), ``n`` cities, ``m`` vehicles.
 
     Every vehicle leaves the depot, visits at least one city and returns; every
@@ -74,8 +74,7 @@ class MTSPInstance:
         object.__setattr__(self, "objective", check_objective(self.objective))
         if self.coords is not None:
             object.__setattr__(self, "coords", check_coords(self.coords, n1))
-        if self.edge_weight_type not in EDGE_WEIGHT_TYPES:
-            raise InstanceError(f"edge_weight_type: unknown convention {self.edge_weight_type!r}; expected one of {EDGE_WEIGHT_TYPES}")
+        check_edge_weight_type(self.edge_weight_type)
 
     @classmethod
     def from_coords(cls, coords: Any, num_vehicles: int, objective: str = "sum", edge_weight_type: str = "EUC",
@@ -90,29 +89,12 @@ class MTSPInstance:
 
     num_nodes = num_cities  # the environment's ``num_nodes`` counts cities
 
-    @property
-    def is_integer(self) -> bool:
-        return self.edge_weight_type in INTEGER_TYPES
-
-    @cached_property
-    def positions(self) -> np.ndarray:
-        if self.coords is not None:
-            return self.coords if self.edge_weight_type != "GEO" else self.coords[:, ::-1]
-        return mds_embedding(self.distances)
-
-    @cached_property
-    def obs_coords(self) -> np.ndarray:
-        return normalize_coords(self.positions)
-
     @cached_property
     def obs_scale(self) -> float:
         """The length that :attr:`obs_coords` maps to 1 (the positions' larger side), for observed route lengths."""
         pos = np.asarray(self.positions, dtype=np.float64)
         span = float((pos.max(axis=0) - pos.min(axis=0)).max())
         return span if span > 0 else 1.0
-
-    def replace(self, **changes: Any) -> "MTSPInstance":
-        return dataclasses.replace(self, **changes)
 
     def __repr__(self) -> str:
         label = f" {self.name!r}" if self.name else ""

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any, Sequence
 
 import numpy as np
 
-from routing_gym.envs.distances import EDGE_WEIGHT_TYPES, INTEGER_TYPES, distance_matrix, mds_embedding
+from routing_gym.envs.distances import distance_matrix
 from routing_gym.envs.evaluation import Evaluation
-from routing_gym.envs.prize_tour import EPS, as_tour, node_values, nonnegative_number, observed_coords, tour_legs
-from routing_gym.envs.validation import check_coords, check_distances
+from routing_gym.envs.prize_tour import EPS, PrizeTourInstance, as_tour, node_values, nonnegative_number, tour_legs
+from routing_gym.envs.validation import check_coords, check_distances, check_edge_weight_type
 from routing_gym.errors import InstanceError
 
 
 @dataclass(frozen=True, eq=False)
-class OPInstance:
+class OPInstance(PrizeTourInstance):
     """An orienteering instance: a depot (node 0), ``n`` nodes with prizes, and a tour-length limit.
 
     One tour starts and ends at the depot and visits any subset of the nodes, each
@@ -52,8 +50,7 @@ class OPInstance:
         object.__setattr__(self, "max_length", nonnegative_number(self.max_length, "max_length"))
         if self.coords is not None:
             object.__setattr__(self, "coords", check_coords(self.coords, n1))
-        if self.edge_weight_type not in EDGE_WEIGHT_TYPES:
-            raise InstanceError(f"edge_weight_type: unknown convention {self.edge_weight_type!r}; expected one of {EDGE_WEIGHT_TYPES}")
+        check_edge_weight_type(self.edge_weight_type)
         if self.optimum is not None:
             nonnegative_number(self.optimum, "optimum")
 
@@ -72,37 +69,10 @@ class OPInstance:
     num_nodes = num_customers
 
     @property
-    def is_integer(self) -> bool:
-        return self.edge_weight_type in INTEGER_TYPES
-
-    @cached_property
-    def positions(self) -> np.ndarray:
-        if self.coords is not None:
-            return self.coords if self.edge_weight_type != "GEO" else self.coords[:, ::-1]
-        return mds_embedding(self.distances)
-
-    @cached_property
-    def _observed(self) -> tuple[np.ndarray, float]:
-        return observed_coords(self.coords, self.positions, self.distances, self.edge_weight_type)
-
-    @property
-    def obs_coords(self) -> np.ndarray:
-        """Positions in the unit square (float32), as the environment observes them."""
-        return self._observed[0]
-
-    @property
-    def obs_scale(self) -> float:
-        """The length of one unit of :attr:`obs_coords` in the instance's distances."""
-        return self._observed[1]
-
-    @property
     def reachable(self) -> np.ndarray:
         """``(n + 1,)`` bool: nodes a tour can visit alone within the limit (the depot always)."""
         d = self.distances
         return d[0] + d[:, 0] <= self.max_length + EPS
-
-    def replace(self, **changes: Any) -> "OPInstance":
-        return dataclasses.replace(self, **changes)
 
     def __repr__(self) -> str:
         label = f" {self.name!r}" if self.name else ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 from functools import cached_property
@@ -10,15 +9,15 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from routing_gym.envs.distances import EDGE_WEIGHT_TYPES, INTEGER_TYPES, distance_matrix, mds_embedding
+from routing_gym.envs.distances import distance_matrix
 from routing_gym.envs.evaluation import Evaluation
-from routing_gym.envs.prize_tour import EPS, as_tour, node_values, nonnegative_number, observed_coords, tour_legs
-from routing_gym.envs.validation import check_coords, check_distances
+from routing_gym.envs.prize_tour import EPS, PrizeTourInstance, as_tour, node_values, nonnegative_number, tour_legs
+from routing_gym.envs.validation import check_coords, check_distances, check_edge_weight_type
 from routing_gym.errors import InstanceError
 
 
 @dataclass(frozen=True, eq=False)
-class PCTSPInstance:
+class PCTSPInstance(PrizeTourInstance):
     """A prize-collecting TSP instance (the deterministic PCTSP of Kool et al. 2019, after Balas 1989).
 
     One tour from the depot (node 0) visits a subset of the nodes ``1..n``, each at
@@ -56,8 +55,7 @@ class PCTSPInstance:
         object.__setattr__(self, "min_prize", nonnegative_number(self.min_prize, "min_prize"))
         if self.coords is not None:
             object.__setattr__(self, "coords", check_coords(self.coords, n1))
-        if self.edge_weight_type not in EDGE_WEIGHT_TYPES:
-            raise InstanceError(f"edge_weight_type: unknown convention {self.edge_weight_type!r}; expected one of {EDGE_WEIGHT_TYPES}")
+        check_edge_weight_type(self.edge_weight_type)
         if self.optimum is not None:
             nonnegative_number(self.optimum, "optimum")
 
@@ -75,10 +73,6 @@ class PCTSPInstance:
 
     num_nodes = num_customers
 
-    @property
-    def is_integer(self) -> bool:
-        return self.edge_weight_type in INTEGER_TYPES
-
     @cached_property
     def total_penalty(self) -> float:
         """The sum of all penalties (exactly rounded, so every code path gets the same float)."""
@@ -88,29 +82,6 @@ class PCTSPInstance:
     def must_visit_all(self) -> bool:
         """Whether the prizes cannot reach ``min_prize``, so that a tour must visit every node."""
         return math.fsum(self.prizes.tolist()) < self.min_prize - EPS
-
-    @cached_property
-    def positions(self) -> np.ndarray:
-        if self.coords is not None:
-            return self.coords if self.edge_weight_type != "GEO" else self.coords[:, ::-1]
-        return mds_embedding(self.distances)
-
-    @cached_property
-    def _observed(self) -> tuple[np.ndarray, float]:
-        return observed_coords(self.coords, self.positions, self.distances, self.edge_weight_type)
-
-    @property
-    def obs_coords(self) -> np.ndarray:
-        """Positions in the unit square (float32), as the environment observes them."""
-        return self._observed[0]
-
-    @property
-    def obs_scale(self) -> float:
-        """The length of one unit of :attr:`obs_coords` in the instance's distances."""
-        return self._observed[1]
-
-    def replace(self, **changes: Any) -> "PCTSPInstance":
-        return dataclasses.replace(self, **changes)
 
     def __repr__(self) -> str:
         label = f" {self.name!r}" if self.name else ""
