@@ -9,12 +9,34 @@ visited. Subclasses add their own state and say what a visit and a return do
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, ClassVar, Sequence
 
 import numpy as np
+from gymnasium import spaces
 
 from routing_gym.envs.kernel import Kernel
 from routing_gym.errors import InstanceError
+
+
+def route_spaces(n1: int, demand_low: float = 0.0) -> dict[str, spaces.Space]:
+    """Observation spaces of ``n1`` nodes that every depot-and-routes problem has."""
+    return {
+        "coords": spaces.Box(0.0, 1.0, (n1, 2), np.float32),
+        "demands": spaces.Box(demand_low, 1.0, (n1,), np.float32),
+        "remaining_capacity": spaces.Box(0.0, 1.0, (1,), np.float32),
+        "current_node": spaces.Discrete(n1),
+        "visited": spaces.MultiBinary(n1),
+        "action_mask": spaces.MultiBinary(n1),
+    }
+
+
+def window_spaces(n1: int) -> dict[str, spaces.Space]:
+    """Observation spaces of the time windows, service times and clock (fractions of the depot's opening span)."""
+    return {
+        "time_windows": spaces.Box(0.0, 1.0, (n1, 2), np.float32),
+        "service_times": spaces.Box(0.0, 1.0, (n1,), np.float32),
+        "current_time": spaces.Box(0.0, 1.0, (1,), np.float32),
+    }
 
 
 class DepotRoutesKernel(Kernel):
@@ -35,9 +57,24 @@ class DepotRoutesKernel(Kernel):
         # serving each node and returning after each is the longest episode: 2n steps
         self.hist = np.zeros((b, 2 * self.num_nodes), dtype=np.int64)
 
+    #: instance fields stacked as they are by :meth:`stack`, besides distances, coordinates, demands and capacity
+    stack_fields: ClassVar[tuple[str, ...]] = ()
+
     @property
     def num_actions(self) -> int:
         return self.num_nodes + 1
+
+    @classmethod
+    def stack(cls, instances: Sequence[Any]) -> dict[str, np.ndarray]:
+        data = {
+            "distances": np.stack([i.distances for i in instances]),
+            "obs_coords": np.stack([i.obs_coords for i in instances]),
+            "demands": np.stack([i.demands for i in instances]),
+            "capacity": np.array([i.capacity for i in instances], dtype=np.int64),
+        }
+        for name in cls.stack_fields:
+            data[name] = np.stack([getattr(i, name) for i in instances])
+        return data
 
     @classmethod
     def solution_to_actions(cls, instance: Any, solution: Sequence[Sequence[int]]) -> tuple[dict[str, Any], list[int]]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 
 from routing_gym.envs.cvrp.types import CVRPInstance
-from routing_gym.envs.depot_routes import DepotRoutesKernel
+from routing_gym.envs.depot_routes import DepotRoutesKernel, route_spaces
 
 
 class CVRPKernel(DepotRoutesKernel):
@@ -29,30 +29,11 @@ class CVRPKernel(DepotRoutesKernel):
 
     @classmethod
     def observation_space(cls, num_nodes: int) -> spaces.Dict:
-        n1 = num_nodes + 1
-        return spaces.Dict(
-            {
-                "coords": spaces.Box(0.0, 1.0, (n1, 2), np.float32),
-                "demands": spaces.Box(0.0, 1.0, (n1,), np.float32),
-                "remaining_capacity": spaces.Box(0.0, 1.0, (1,), np.float32),
-                "current_node": spaces.Discrete(n1),
-                "visited": spaces.MultiBinary(n1),
-                "action_mask": spaces.MultiBinary(n1),
-            }
-        )
+        return spaces.Dict(route_spaces(num_nodes + 1))
 
     @classmethod
     def instance_size(cls, instance: CVRPInstance) -> int:
         return instance.num_customers
-
-    @classmethod
-    def stack(cls, instances: Sequence[CVRPInstance]) -> dict[str, np.ndarray]:
-        return {
-            "distances": np.stack([i.distances for i in instances]),
-            "obs_coords": np.stack([i.obs_coords for i in instances]),
-            "demands": np.stack([i.demands for i in instances]),
-            "capacity": np.array([i.capacity for i in instances], dtype=np.int64),
-        }
 
     @classmethod
     def make_instance(cls, data: dict[str, np.ndarray], i: int) -> CVRPInstance:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 
 from routing_gym.envs.cvrptw.types import TIME_EPS, CVRPTWInstance
-from routing_gym.envs.depot_routes import DepotRoutesKernel
+from routing_gym.envs.depot_routes import DepotRoutesKernel, route_spaces, window_spaces
 
 
 class CVRPTWKernel(DepotRoutesKernel):
@@ -28,6 +28,7 @@ class CVRPTWKernel(DepotRoutesKernel):
 
     state_fields = ("cur", "remaining", "visited", "served", "t", "hist", "clock")
     instance_type = CVRPTWInstance
+    stack_fields = ("ready", "due", "service")
 
     def __init__(self, batch_size: int, size: int) -> None:
         super().__init__(batch_size, size)
@@ -43,35 +44,11 @@ class CVRPTWKernel(DepotRoutesKernel):
     @classmethod
     def observation_space(cls, num_nodes: int) -> spaces.Dict:
         n1 = num_nodes + 1
-        return spaces.Dict(
-            {
-                "coords": spaces.Box(0.0, 1.0, (n1, 2), np.float32),
-                "demands": spaces.Box(0.0, 1.0, (n1,), np.float32),
-                "time_windows": spaces.Box(0.0, 1.0, (n1, 2), np.float32),
-                "service_times": spaces.Box(0.0, 1.0, (n1,), np.float32),
-                "remaining_capacity": spaces.Box(0.0, 1.0, (1,), np.float32),
-                "current_time": spaces.Box(0.0, 1.0, (1,), np.float32),
-                "current_node": spaces.Discrete(n1),
-                "visited": spaces.MultiBinary(n1),
-                "action_mask": spaces.MultiBinary(n1),
-            }
-        )
+        return spaces.Dict({**route_spaces(n1), **window_spaces(n1)})
 
     @classmethod
     def instance_size(cls, instance: CVRPTWInstance) -> int:
         return instance.num_customers
-
-    @classmethod
-    def stack(cls, instances: Sequence[CVRPTWInstance]) -> dict[str, np.ndarray]:
-        return {
-            "distances": np.stack([i.distances for i in instances]),
-            "obs_coords": np.stack([i.obs_coords for i in instances]),
-            "demands": np.stack([i.demands for i in instances]),
-            "capacity": np.array([i.capacity for i in instances], dtype=np.int64),
-            "ready": np.stack([i.ready for i in instances]),
-            "due": np.stack([i.due for i in instances]),
-            "service": np.stack([i.service for i in instances]),
-        }
 
     @classmethod
     def make_instance(cls, data: dict[str, np.ndarray], i: int) -> CVRPTWInstance:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 
 from routing_gym.envs.cvrptw.types import TIME_EPS
-from routing_gym.envs.depot_routes import DepotRoutesKernel
+from routing_gym.envs.depot_routes import DepotRoutesKernel, route_spaces, window_spaces
 from routing_gym.envs.pdp.plans import certify, compact
 from routing_gym.envs.pdp.types import PDPInstance
 
@@ -31,6 +31,7 @@ class PDPKernel(DepotRoutesKernel):
     size_name = "num_pairs"
     state_fields = ("cur", "carried", "visited", "pending", "served", "t", "hist", "clock", "plan", "plan_len")
     instance_type = PDPInstance
+    stack_fields = ("pairs", "ready", "due", "service")
 
     def __init__(self, batch_size: int, size: int) -> None:
         super().__init__(batch_size, size)  # hist: each pair on a route of its own is the longest episode, 3 n / 2 steps
@@ -61,37 +62,17 @@ class PDPKernel(DepotRoutesKernel):
         n1 = num_nodes + 1
         return spaces.Dict(
             {
-                "coords": spaces.Box(0.0, 1.0, (n1, 2), np.float32),
-                "demands": spaces.Box(-1.0, 1.0, (n1,), np.float32),
+                **route_spaces(n1, demand_low=-1.0),
+                **window_spaces(n1),
                 "is_pickup": spaces.MultiBinary(n1),
                 "partner": spaces.Box(0, num_nodes, (n1,), np.int64),
-                "time_windows": spaces.Box(0.0, 1.0, (n1, 2), np.float32),
-                "service_times": spaces.Box(0.0, 1.0, (n1,), np.float32),
-                "remaining_capacity": spaces.Box(0.0, 1.0, (1,), np.float32),
-                "current_time": spaces.Box(0.0, 1.0, (1,), np.float32),
-                "current_node": spaces.Discrete(n1),
-                "visited": spaces.MultiBinary(n1),
                 "pending": spaces.MultiBinary(n1),
-                "action_mask": spaces.MultiBinary(n1),
             }
         )
 
     @classmethod
     def instance_size(cls, instance: PDPInstance) -> int:
         return instance.num_pairs
-
-    @classmethod
-    def stack(cls, instances: Sequence[PDPInstance]) -> dict[str, np.ndarray]:
-        return {
-            "distances": np.stack([i.distances for i in instances]),
-            "obs_coords": np.stack([i.obs_coords for i in instances]),
-            "pairs": np.stack([i.pairs for i in instances]),
-            "demands": np.stack([i.demands for i in instances]),
-            "capacity": np.array([i.capacity for i in instances], dtype=np.int64),
-            "ready": np.stack([i.ready for i in instances]),
-            "due": np.stack([i.due for i in instances]),
-            "service": np.stack([i.service for i in instances]),
-        }
 
     @classmethod
     def make_instance(cls, data: dict[str, np.ndarray], i: int) -> PDPInstance:
