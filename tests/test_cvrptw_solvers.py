@@ -168,7 +168,7 @@ def test_scaled_times__integer_model_implies_the_real_windows(rng):
 
 
 def test_solvers__feasible_on_a_solomon_file(shared_data):
-    inst = load_solomon(shared_data / "solomon" / "RC101.txt")
+    inst = load_solomon(shared_data / "solomon" / "C101.txt")
     assert assert_feasible(inst, insertion_routes(inst)) >= inst.optimum
     assert inst.optimum - 1e-6 <= assert_feasible(inst, solve_ortools(inst, 1.0, 0))
     assert inst.optimum - 1e-6 <= assert_feasible(inst, solve_ils(inst, 1.0, 0)) <= 1.05 * inst.optimum
