@@ -36,6 +36,23 @@ CVRPState = namedtuple("CVRPState", ["routes", "lens", "loads", "cum", "rcost", 
                                      "bk_routes", "bk_lens", "touched", "tlist", "tinfo"])
 
 
+def pack_routes(routes: list[list[int]], num_customers: int, width: int,
+                error: type[Exception] = ValueError) -> tuple[np.ndarray, np.ndarray]:
+    """``(routes, lens)``: the non-empty routes as the rows of an ``(n, W)`` int64 matrix and their lengths,
+    ``W`` at least ``width`` and the longest route; more routes than customers raise ``error``."""
+    n = int(num_customers)
+    routes = [list(r) for r in routes if len(r)]
+    if len(routes) > n:
+        raise error(f"{len(routes)} non-empty routes for {n} customers")
+    width = max(int(width), max((len(r) for r in routes), default=1))
+    arr = np.zeros((n, width), dtype=np.int64)
+    lens = np.zeros(n, dtype=np.int64)
+    for r, route in enumerate(routes):
+        arr[r, : len(route)] = route
+        lens[r] = len(route)
+    return arr, lens
+
+
 def cvrp_make_state(routes: list[list[int]], num_customers: int, width: int) -> CVRPState:
     """Pack a list of routes into a :class:`CVRPState`; call :func:`cvrp_refresh_all` next.
 
@@ -44,15 +61,8 @@ def cvrp_make_state(routes: list[list[int]], num_customers: int, width: int) -> 
     :param width: row width, at least the longest route (see :func:`~routing_gym.baselines.primitives.route_width`).
     """
     n = int(num_customers)
-    routes = [list(r) for r in routes if len(r)]
-    if len(routes) > n:
-        raise ValueError(f"{len(routes)} non-empty routes for {n} customers")
-    width = max(int(width), max((len(r) for r in routes), default=1))
-    arr = np.zeros((n, width), dtype=np.int64)
-    lens = np.zeros(n, dtype=np.int64)
-    for r, route in enumerate(routes):
-        arr[r, : len(route)] = route
-        lens[r] = len(route)
+    arr, lens = pack_routes(routes, n, width)
+    width = arr.shape[1]
     return CVRPState(
         routes=arr, lens=lens, loads=np.zeros(n, dtype=np.int64), cum=np.zeros((n, width), dtype=np.int64),
         rcost=np.zeros(n, dtype=np.float64), rof=np.zeros(n + 1, dtype=np.int64), pos=np.zeros(n + 1, dtype=np.int64),

@@ -47,6 +47,7 @@ from routing_gym.baselines.cvrp.state import cv_touch as _touch
 from routing_gym.baselines.cvrp.state import cvrp_flatten as flatten
 from routing_gym.baselines.cvrp.state import cvrp_state_routes as state_routes
 from routing_gym.baselines.cvrp.state import cvrp_total_cost as total_cost
+from routing_gym.baselines.cvrp.state import pack_routes
 from routing_gym.baselines.cvrptw.construction import insertion_routes
 from routing_gym.baselines.cvrptw.timing import TWData, depot_leave, joins, schedule, sequence_on_time, tw_data, visit
 from routing_gym.baselines.primitives import (
@@ -142,15 +143,8 @@ def make_state(routes: list[list[int]], num_customers: int, width: int) -> TWSta
     :param width: row width, at least the longest route (see ``route_width``).
     """
     n = int(num_customers)
-    routes = [list(r) for r in routes if len(r)]
-    if len(routes) > n:
-        raise SolverError(f"{len(routes)} non-empty routes for {n} customers")
-    width = max(int(width), max((len(r) for r in routes), default=1))
-    arr = np.zeros((n, width), dtype=np.int64)
-    lens = np.zeros(n, dtype=np.int64)
-    for r, route in enumerate(routes):
-        arr[r, : len(route)] = route
-        lens[r] = len(route)
+    arr, lens = pack_routes(routes, n, width, SolverError)
+    width = arr.shape[1]
     i64 = lambda *shape: np.zeros(shape, dtype=np.int64)  # noqa: E731
     return TWState(arr, lens, i64(n), i64(n, width), np.zeros(n), np.zeros((n, width)), np.zeros((n, width)),
                    i64(n + 1), i64(n + 1), i64(n, width), i64(n), np.zeros(n, dtype=np.bool_), i64(n), i64(1))
