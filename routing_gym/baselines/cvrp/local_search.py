@@ -23,11 +23,11 @@ from routing_gym.baselines.cvrp.moves import cv_try_moves
 from routing_gym.baselines.cvrp.state import (
     CVRPState,
     cv_clear_log,
+    cv_compact,
     cv_empty_route,
     cv_insert,
     cv_push_route,
     cv_refresh,
-    cv_touch,
     cv_undo,
     cvrp_flatten,
     cvrp_make_state,
@@ -122,25 +122,10 @@ def _cv_ruin_strings(st: CVRPState, seed: int, target: int, ruin_avg: float, nei
 @njit(cache=True)
 def _cv_compact(st: CVRPState, dist: np.ndarray, dem: np.ndarray, removed: np.ndarray, rlist: np.ndarray) -> int:
     """List the removed customers in ``rlist`` and close the gaps they leave in their routes; returns how many."""
-    n = dem.shape[0] - 1
-    m = 0
-    for c in range(1, n + 1):
-        if removed[c]:
-            rlist[m] = c
-            m += 1
-    for i in range(m):
-        r = st.rof[rlist[i]]
-        if st.touched[r]:
-            continue  # already compacted this round
-        cv_touch(st, r)
-        w = 0
-        for k in range(st.lens[r]):
-            x = st.routes[r, k]
-            if not removed[x]:
-                st.routes[r, w] = x
-                w += 1
-        st.lens[r] = w
-        cv_refresh(st, r, dist, dem)
+    t0 = st.tinfo[0]
+    m = cv_compact(st, removed, rlist)
+    for i in range(t0, st.tinfo[0]):
+        cv_refresh(st, st.tlist[i], dist, dem)
     return m
 
 

@@ -139,6 +139,32 @@ def cv_undo(st: CVRPState, dist: np.ndarray, dem: np.ndarray) -> None:
 
 
 @njit(cache=True)
+def cv_compact(st: CVRPState, removed: np.ndarray, rlist: np.ndarray) -> int:
+    """List the removed customers in ``rlist`` and drop them from their routes; returns how many.
+
+    The compacted routes are the ones this call adds to the undo log (``tlist[t0:tinfo[0]]``, ``t0`` the
+    log's length before): the caller refreshes them."""
+    m = 0
+    for c in range(1, removed.shape[0]):
+        if removed[c]:
+            rlist[m] = c
+            m += 1
+    for i in range(m):
+        r = st.rof[rlist[i]]
+        if st.touched[r]:
+            continue  # already compacted this round
+        cv_touch(st, r)
+        w = 0
+        for k in range(st.lens[r]):
+            x = st.routes[r, k]
+            if not removed[x]:
+                st.routes[r, w] = x
+                w += 1
+        st.lens[r] = w
+    return m
+
+
+@njit(cache=True)
 def cv_write(st: CVRPState, r: int, buf: np.ndarray, m: int, dist: np.ndarray, dem: np.ndarray) -> None:
     """Replace route ``r`` by ``buf[:m]``."""
     cv_touch(st, r)

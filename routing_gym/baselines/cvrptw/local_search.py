@@ -41,6 +41,7 @@ import numpy as np
 from numba import njit
 
 from routing_gym.baselines.cvrp.state import cv_clear_log as _clear_log
+from routing_gym.baselines.cvrp.state import cv_compact
 from routing_gym.baselines.cvrp.state import cv_empty_route as _empty_route
 from routing_gym.baselines.cvrp.state import cv_refresh
 from routing_gym.baselines.cvrp.state import cv_touch as _touch
@@ -598,24 +599,10 @@ def _ruin(st: TWState, P: TWData, S: Search, ruin_avg: float, rng: np.ndarray, r
     """Remove customers (see :func:`_ruin_mark`); returns how many, listed in ``rlist``."""
     n = P.dem.shape[0] - 1
     _ruin_mark(st, S, n, ruin_avg, rng, removed)
-    m = 0
-    for c in range(1, n + 1):
-        if removed[c]:
-            rlist[m] = c
-            m += 1
-    for i in range(m):
-        r = st.rof[rlist[i]]
-        if st.touched[r]:
-            continue  # already compacted this round
-        _touch(st, r)
-        w = 0
-        for k in range(st.lens[r]):
-            x = st.routes[r, k]
-            if not removed[x]:
-                st.routes[r, w] = x
-                w += 1
-        st.lens[r] = w
-        _refresh(st, r, P)
+    t0 = st.tinfo[0]
+    m = cv_compact(st, removed, rlist)
+    for i in range(t0, st.tinfo[0]):
+        _refresh(st, st.tlist[i], P)
     return m
 
 
