@@ -10,7 +10,7 @@ from typing import Mapping
 
 import torch
 
-from routing_gym.agents.featurizers import Featurizer, NodeInputs, as_bool, node_index, register_featurizer
+from routing_gym.agents.featurizers import Featurizer, NodeInputs, register_featurizer, tour_node_state
 
 
 class ATSPFeaturizer(Featurizer):
@@ -35,17 +35,8 @@ class ATSPFeaturizer(Featurizer):
     start_option = "start_node"
 
     def __call__(self, obs: Mapping[str, torch.Tensor]) -> NodeInputs:
-        coords = obs["coords"].float()
+        coords, first, cur, visited, mask, is_first, is_cur = tour_node_state(obs)
         b, n, _ = coords.shape
-        rows = torch.arange(b, device=coords.device)
-        first = node_index(obs["first_node"], n)
-        cur = node_index(obs["current_node"], n)
-        visited = as_bool(obs["visited"]).reshape(b, n)
-        mask = as_bool(obs["action_mask"]).reshape(b, n)
-        is_first = torch.zeros(b, n, device=coords.device)
-        is_first[rows, first] = 1.0
-        is_cur = torch.zeros(b, n, device=coords.device)
-        is_cur[rows, cur] = 1.0
         costs = torch.cat([obs["current_distances"].float().reshape(b, n, 2),
                            obs["first_distances"].float().reshape(b, n, 2),
                            obs["reduced_costs"].float().reshape(b, n, 2)], dim=-1)

@@ -65,6 +65,39 @@ def as_bool(value: torch.Tensor) -> torch.Tensor:
     return value > 0.5 if value.dtype.is_floating_point else value.bool()
 
 
+def depot_node_state(obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor,
+                                                                torch.Tensor, torch.Tensor]:
+    """``coords, current node, visited, mask, is_depot, is_current`` of a batch of depot problems (node 0 the depot)."""
+    coords = obs["coords"].float()
+    b, n, _ = coords.shape
+    dev = coords.device
+    cur = node_index(obs["current_node"], n)
+    visited = as_bool(obs["visited"]).reshape(b, n)
+    mask = as_bool(obs["action_mask"]).reshape(b, n)
+    is_depot = torch.zeros(b, n, device=dev)
+    is_depot[:, 0] = 1.0
+    is_cur = torch.zeros(b, n, device=dev)
+    is_cur[torch.arange(b, device=dev), cur] = 1.0
+    return coords, cur, visited, mask, is_depot, is_cur
+
+
+def tour_node_state(obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor,
+                                                               torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``coords, first node, current node, visited, mask, is_first, is_current`` of a batch of tours."""
+    coords = obs["coords"].float()
+    b, n, _ = coords.shape
+    rows = torch.arange(b, device=coords.device)
+    first = node_index(obs["first_node"], n)
+    cur = node_index(obs["current_node"], n)
+    visited = as_bool(obs["visited"]).reshape(b, n)
+    mask = as_bool(obs["action_mask"]).reshape(b, n)
+    is_first = torch.zeros(b, n, device=coords.device)
+    is_first[rows, first] = 1.0
+    is_cur = torch.zeros(b, n, device=coords.device)
+    is_cur[rows, cur] = 1.0
+    return coords, first, cur, visited, mask, is_first, is_cur
+
+
 class Featurizer(ABC):
     """Maps one problem's observation dict to :class:`NodeInputs`.
 
@@ -101,17 +134,7 @@ class TSPFeaturizer(Featurizer):
     start_option = "start_node"
 
     def __call__(self, obs: Mapping[str, torch.Tensor]) -> NodeInputs:
-        coords = obs["coords"].float()
-        b, n, _ = coords.shape
-        rows = torch.arange(b, device=coords.device)
-        first = node_index(obs["first_node"], n)
-        cur = node_index(obs["current_node"], n)
-        visited = as_bool(obs["visited"]).reshape(b, n)
-        mask = as_bool(obs["action_mask"]).reshape(b, n)
-        is_first = torch.zeros(b, n, device=coords.device)
-        is_first[rows, first] = 1.0
-        is_cur = torch.zeros(b, n, device=coords.device)
-        is_cur[rows, cur] = 1.0
+        coords, first, cur, visited, mask, is_first, is_cur = tour_node_state(obs)
         feats = torch.cat([coords, is_first[..., None], is_cur[..., None], mask.float()[..., None]], dim=-1)
         keep = ~visited | (is_first > 0) | (is_cur > 0)
         return NodeInputs(feats, coords, keep, mask, cur, first)
@@ -130,19 +153,11 @@ class CVRPFeaturizer(Featurizer):
     static_keys = ("coords", "demands")
 
     def __call__(self, obs: Mapping[str, torch.Tensor]) -> NodeInputs:
-        coords = obs["coords"].float()
+        coords, cur, visited, mask, is_depot, is_cur = depot_node_state(obs)
         b, n, _ = coords.shape
         dev = coords.device
-        rows = torch.arange(b, device=dev)
-        cur = node_index(obs["current_node"], n)
-        visited = as_bool(obs["visited"]).reshape(b, n)
-        mask = as_bool(obs["action_mask"]).reshape(b, n)
         demand = obs["demands"].float().reshape(b, n)
         remaining = obs["remaining_capacity"].float().reshape(b, 1).expand(b, n)
-        is_depot = torch.zeros(b, n, device=dev)
-        is_depot[:, 0] = 1.0
-        is_cur = torch.zeros(b, n, device=dev)
-        is_cur[rows, cur] = 1.0
         feats = torch.stack([coords[..., 0], coords[..., 1], demand, is_depot, is_cur, remaining, mask.float()], dim=-1)
         keep = ~visited | (is_depot > 0) | (is_cur > 0)
         return NodeInputs(feats, coords, keep, mask, cur, torch.zeros(b, dtype=torch.long, device=dev))
@@ -166,23 +181,15 @@ class CVRPTWFeaturizer(Featurizer):
     static_keys = ("coords", "demands", "time_windows", "service_times")
 
     def __call__(self, obs: Mapping[str, torch.Tensor]) -> NodeInputs:
-        coords = obs["coords"].float()
+        coords, cur, visited, mask, is_depot, is_cur = depot_node_state(obs)
         b, n, _ = coords.shape
         dev = coords.device
-        rows = torch.arange(b, device=dev)
-        cur = node_index(obs["current_node"], n)
-        visited = as_bool(obs["visited"]).reshape(b, n)
-        mask = as_bool(obs["action_mask"]).reshape(b, n)
         demand = obs["demands"].float().reshape(b, n)
         windows = obs["time_windows"].float().reshape(b, n, 2)
         ready, due = windows[..., 0], windows[..., 1]
         service = obs["service_times"].float().reshape(b, n)
         now = obs["current_time"].float().reshape(b, 1)
         remaining = obs["remaining_capacity"].float().reshape(b, 1).expand(b, n)
-        is_depot = torch.zeros(b, n, device=dev)
-        is_depot[:, 0] = 1.0
-        is_cur = torch.zeros(b, n, device=dev)
-        is_cur[rows, cur] = 1.0
         feats = torch.stack([
             coords[..., 0], coords[..., 1], demand, ready, due, service, (ready - now).clamp_min(0.0), due - now,
             is_depot, is_cur, remaining, now.expand(b, n), mask.float(),

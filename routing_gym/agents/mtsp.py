@@ -10,7 +10,7 @@ from typing import Mapping
 
 import torch
 
-from routing_gym.agents.featurizers import Featurizer, NodeInputs, as_bool, node_index, register_featurizer
+from routing_gym.agents.featurizers import Featurizer, NodeInputs, depot_node_state, register_featurizer
 
 
 class MTSPFeaturizer(Featurizer):
@@ -31,20 +31,13 @@ class MTSPFeaturizer(Featurizer):
     static_keys = ("coords", "minmax")
 
     def __call__(self, obs: Mapping[str, torch.Tensor]) -> NodeInputs:
-        coords = obs["coords"].float()
+        coords, cur, visited, mask, is_depot, is_cur = depot_node_state(obs)
         b, n, _ = coords.shape
         dev = coords.device
         rows = torch.arange(b, device=dev)
-        cur = node_index(obs["current_node"], n)
-        visited = as_bool(obs["visited"]).reshape(b, n)
-        mask = as_bool(obs["action_mask"]).reshape(b, n)
         vehicles = obs["vehicles"].float().reshape(b, 2)
         unvisited = (~visited[:, 1:]).float().mean(dim=1, keepdim=True)
         per_vehicle = unvisited / vehicles[:, :1].clamp_min(1e-6)
-        is_depot = torch.zeros(b, n, device=dev)
-        is_depot[:, 0] = 1.0
-        is_cur = torch.zeros(b, n, device=dev)
-        is_cur[rows, cur] = 1.0
         step = (coords - coords[rows, cur][:, None, :]).norm(dim=-1)
         globals_ = torch.cat([vehicles, per_vehicle, obs["route_length"].float().reshape(b, 1),
                               obs["max_route_length"].float().reshape(b, 1), obs["minmax"].float().reshape(b, 1)], dim=1)

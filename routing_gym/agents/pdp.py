@@ -10,7 +10,7 @@ from typing import Mapping
 
 import torch
 
-from routing_gym.agents.featurizers import Featurizer, NodeInputs, as_bool, node_index, register_featurizer
+from routing_gym.agents.featurizers import Featurizer, NodeInputs, as_bool, depot_node_state, register_featurizer
 
 
 class PDPFeaturizer(Featurizer):
@@ -30,22 +30,14 @@ class PDPFeaturizer(Featurizer):
     static_keys = ("coords", "demands", "is_pickup", "partner", "time_windows", "service_times")
 
     def __call__(self, obs: Mapping[str, torch.Tensor]) -> NodeInputs:
-        coords = obs["coords"].float()
+        coords, cur, visited, mask, is_depot, is_cur = depot_node_state(obs)
         b, n, _ = coords.shape
         dev = coords.device
-        rows = torch.arange(b, device=dev)
-        cur = node_index(obs["current_node"], n)
-        visited = as_bool(obs["visited"]).reshape(b, n)
-        mask = as_bool(obs["action_mask"]).reshape(b, n)
         pick = as_bool(obs["is_pickup"]).reshape(b, n).float()
-        is_depot = torch.zeros(b, n, device=dev)
-        is_depot[:, 0] = 1.0
         partner = obs["partner"].reshape(b, n).round().long().clamp(0, n - 1)
         mate = torch.gather(coords, 1, partner[..., None].expand(b, n, 2))
         windows = obs["time_windows"].float().reshape(b, n, 2)
         now = obs["current_time"].float().reshape(b, 1)
-        is_cur = torch.zeros(b, n, device=dev)
-        is_cur[rows, cur] = 1.0
         feats = torch.stack([
             coords[..., 0], coords[..., 1], obs["demands"].float().reshape(b, n), pick, 1.0 - pick - is_depot,
             mate[..., 0], mate[..., 1], (mate - coords).norm(dim=-1), as_bool(obs["pending"]).reshape(b, n).float(),

@@ -13,23 +13,7 @@ from typing import Mapping
 
 import torch
 
-from routing_gym.agents.featurizers import Featurizer, NodeInputs, as_bool, node_index, register_featurizer
-
-
-def _common(obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor,
-                                                       torch.Tensor, torch.Tensor]:
-    """``coords, current node, visited, mask, is_depot, is_current`` of a batch."""
-    coords = obs["coords"].float()
-    b, n, _ = coords.shape
-    dev = coords.device
-    cur = node_index(obs["current_node"], n)
-    visited = as_bool(obs["visited"]).reshape(b, n)
-    mask = as_bool(obs["action_mask"]).reshape(b, n)
-    is_depot = torch.zeros(b, n, device=dev)
-    is_depot[:, 0] = 1.0
-    is_cur = torch.zeros(b, n, device=dev)
-    is_cur[torch.arange(b, device=dev), cur] = 1.0
-    return coords, cur, visited, mask, is_depot, is_cur
+from routing_gym.agents.featurizers import Featurizer, NodeInputs, depot_node_state, register_featurizer
 
 
 def _inputs(features: list[torch.Tensor], coords: torch.Tensor, cur: torch.Tensor, visited: torch.Tensor,
@@ -54,7 +38,7 @@ class OPFeaturizer(Featurizer):
     static_keys = ("coords", "prizes")
 
     def __call__(self, obs: Mapping[str, torch.Tensor]) -> NodeInputs:
-        coords, cur, visited, mask, is_depot, is_cur = _common(obs)
+        coords, cur, visited, mask, is_depot, is_cur = depot_node_state(obs)
         b, n, _ = coords.shape
         left = obs["remaining_length"].float().reshape(b, 1)
         here = coords[torch.arange(b, device=coords.device), cur]
@@ -81,7 +65,7 @@ class PCTSPFeaturizer(Featurizer):
     static_keys = ("coords", "prizes", "penalties")
 
     def __call__(self, obs: Mapping[str, torch.Tensor]) -> NodeInputs:
-        coords, cur, visited, mask, is_depot, is_cur = _common(obs)
+        coords, cur, visited, mask, is_depot, is_cur = depot_node_state(obs)
         b, n, _ = coords.shape
         feats = [coords[..., 0], coords[..., 1], obs["prizes"].float().reshape(b, n),
                  obs["penalties"].float().reshape(b, n), is_depot, is_cur,
