@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 
 from routing_gym.envs.distances import INTEGER_TYPES, mds_embedding, normalize_coords
+from routing_gym.envs.validation import check_coords, check_distances, check_edge_weight_type
+from routing_gym.errors import InstanceError
 
 
 class PlacedInstance:
@@ -17,6 +19,24 @@ class PlacedInstance:
     distances: np.ndarray
     coords: np.ndarray | None
     edge_weight_type: str
+
+    def _set_distances(self, minimum: int, needs: str) -> int:
+        """Check and freeze ``distances``; returns its number of nodes.
+
+        :param minimum: the fewest nodes an instance has; fewer raise ``distances: {needs}, got {n} node(s)``.
+        """
+        dist = check_distances(self.distances)
+        n1 = dist.shape[0]
+        if n1 < minimum:
+            raise InstanceError(f"distances: {needs}, got {n1} node(s)")
+        object.__setattr__(self, "distances", dist)
+        return n1
+
+    def _set_coords(self, n1: int) -> None:
+        """Check and freeze ``coords`` (one row per node, if given) and check ``edge_weight_type``."""
+        if self.coords is not None:
+            object.__setattr__(self, "coords", check_coords(self.coords, n1))
+        check_edge_weight_type(self.edge_weight_type)
 
     @property
     def is_integer(self) -> bool:

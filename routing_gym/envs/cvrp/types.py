@@ -10,8 +10,7 @@ import numpy as np
 from routing_gym.envs.distances import distance_matrix
 from routing_gym.envs.evaluation import Evaluation
 from routing_gym.envs.instance import PlacedInstance
-from routing_gym.envs.validation import check_capacity, check_coords, check_demands, check_distances, check_edge_weight_type
-from routing_gym.errors import InstanceError
+from routing_gym.envs.validation import check_capacity, check_coords, check_demands
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,17 +38,11 @@ class CVRPInstance(PlacedInstance):
     num_vehicles: int | None = None
 
     def __post_init__(self) -> None:
-        dist = check_distances(self.distances)
-        n1 = dist.shape[0]
-        if n1 < 2:
-            raise InstanceError(f"distances: a CVRP instance needs a depot and at least 1 customer, got {n1} node(s)")
-        object.__setattr__(self, "distances", dist)
+        n1 = self._set_distances(2, "a CVRP instance needs a depot and at least 1 customer")
         dem = check_demands(self.demands, n1)
         object.__setattr__(self, "demands", dem)
         object.__setattr__(self, "capacity", check_capacity(self.capacity, dem))
-        if self.coords is not None:
-            object.__setattr__(self, "coords", check_coords(self.coords, n1))
-        check_edge_weight_type(self.edge_weight_type)
+        self._set_coords(n1)
 
     @classmethod
     def from_coords(cls, coords: Any, demands: Any, capacity: int, edge_weight_type: str = "EUC", **kwargs: Any) -> "CVRPInstance":

@@ -12,7 +12,7 @@ import numpy as np
 from routing_gym.envs.distances import distance_matrix
 from routing_gym.envs.evaluation import Evaluation
 from routing_gym.envs.instance import PlacedInstance
-from routing_gym.envs.validation import check_coords, check_distances, check_edge_weight_type
+from routing_gym.envs.validation import check_coords
 from routing_gym.errors import InstanceError
 
 #: The objectives: total length of all routes, or length of the longest route (min-max).
@@ -65,16 +65,10 @@ class MTSPInstance(PlacedInstance):
     optimum: float | None = None
 
     def __post_init__(self) -> None:
-        dist = check_distances(self.distances)
-        n1 = dist.shape[0]
-        if n1 < 2:
-            raise InstanceError(f"distances: an mTSP instance needs a depot and at least 1 city, got {n1} node(s)")
-        object.__setattr__(self, "distances", dist)
+        n1 = self._set_distances(2, "an mTSP instance needs a depot and at least 1 city")
         object.__setattr__(self, "num_vehicles", check_num_vehicles(self.num_vehicles, n1 - 1))
         object.__setattr__(self, "objective", check_objective(self.objective))
-        if self.coords is not None:
-            object.__setattr__(self, "coords", check_coords(self.coords, n1))
-        check_edge_weight_type(self.edge_weight_type)
+        self._set_coords(n1)
 
     @classmethod
     def from_coords(cls, coords: Any, num_vehicles: int, objective: str = "sum", edge_weight_type: str = "EUC",

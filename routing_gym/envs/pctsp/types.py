@@ -12,8 +12,7 @@ import numpy as np
 from routing_gym.envs.distances import distance_matrix
 from routing_gym.envs.evaluation import Evaluation
 from routing_gym.envs.prize_tour import EPS, PrizeTourInstance, as_tour, node_values, nonnegative_number, tour_legs
-from routing_gym.envs.validation import check_coords, check_distances, check_edge_weight_type
-from routing_gym.errors import InstanceError
+from routing_gym.envs.validation import check_coords
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,17 +44,11 @@ class PCTSPInstance(PrizeTourInstance):
     optimum: float | None = None
 
     def __post_init__(self) -> None:
-        dist = check_distances(self.distances)
-        n1 = dist.shape[0]
-        if n1 < 2:
-            raise InstanceError(f"distances: a PCTSP instance needs a depot and at least 1 node, got {n1} node(s)")
-        object.__setattr__(self, "distances", dist)
+        n1 = self._set_distances(2, "a PCTSP instance needs a depot and at least 1 node")
         object.__setattr__(self, "prizes", node_values(self.prizes, "prizes", n1, depot_zero=True))
         object.__setattr__(self, "penalties", node_values(self.penalties, "penalties", n1, depot_zero=True))
         object.__setattr__(self, "min_prize", nonnegative_number(self.min_prize, "min_prize"))
-        if self.coords is not None:
-            object.__setattr__(self, "coords", check_coords(self.coords, n1))
-        check_edge_weight_type(self.edge_weight_type)
+        self._set_coords(n1)
         if self.optimum is not None:
             nonnegative_number(self.optimum, "optimum")
 

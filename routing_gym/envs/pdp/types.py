@@ -24,8 +24,6 @@ from routing_gym.envs.validation import (
     check_capacity,
     check_coords,
     check_depot_demand,
-    check_distances,
-    check_edge_weight_type,
     check_finite,
     check_integer_values,
     check_num_vehicles,
@@ -127,11 +125,7 @@ class PDPInstance(PlacedInstance):
     num_vehicles: int | None = None
 
     def __post_init__(self) -> None:
-        dist = check_distances(self.distances)
-        n1 = dist.shape[0]
-        if n1 < 3:
-            raise InstanceError(f"distances: a PDP instance needs a depot and at least one pair, got {n1} node(s)")
-        object.__setattr__(self, "distances", dist)
+        n1 = self._set_distances(3, "a PDP instance needs a depot and at least one pair")
         pairs = _check_pairs(self.pairs, n1)
         object.__setattr__(self, "pairs", pairs)
         dem = _check_demands(self.demands, pairs, n1)
@@ -145,9 +139,7 @@ class PDPInstance(PlacedInstance):
         if (self.ready > self.due).any():
             i = int(np.argmax(self.ready > self.due))
             raise InstanceError(f"ready/due: node {i} has ready time {self.ready[i]:g} after its due time {self.due[i]:g}")
-        if self.coords is not None:
-            object.__setattr__(self, "coords", check_coords(self.coords, n1))
-        check_edge_weight_type(self.edge_weight_type)
+        self._set_coords(n1)
         check_num_vehicles(self.num_vehicles)
         self._check_pairs_alone()
 
