@@ -239,7 +239,7 @@ def solve(spec: str, inst: ATSPInstance) -> list[int]:
     return res.solution
 
 
-@pytest.mark.parametrize("spec", ["ortools:time_limit=0.5", "lkh", "mcts:simulations=300"])
+@pytest.mark.parametrize("spec", ["ortools:time_limit=0.5", "lkh", "mcts:simulations=300", "ils:iterations=200"])
 def test_atsp_solvers__brute_force_optimum_on_small_instances(spec: str) -> None:
     if spec == "lkh":
         pytest.importorskip("elkai")
@@ -247,6 +247,17 @@ def test_atsp_solvers__brute_force_optimum_on_small_instances(spec: str) -> None
         inst = ATSPGenerator(7)(np.random.default_rng(seed))
         cost = evaluate_atsp(inst, solve(spec, inst)).cost
         assert cost == pytest.approx(brute_force(inst.distances), rel=1e-12)
+
+
+@pytest.mark.parametrize("spec", ["nn", "nn:ls=false", "farthest", "cheapest"])
+def test_atsp_constructions__directed_tours_replay_feasibly(spec: str) -> None:
+    from routing_gym.envs.replay import replay
+
+    inst = load_instance(Path(__file__).resolve().parent / "data" / "atsp" / "ftv33.atsp")
+    r = replay("routing_gym/ATSP-v0", inst, solve(spec, inst))
+    assert r.feasible and r.cost >= inst.optimum
+    if spec == "nn:ls=false":  # nearest neighbour follows outgoing costs: d[0, .] first
+        assert solve(spec, inst)[1] == int(np.argmin(np.where(np.arange(34) == 0, np.inf, inst.distances[0])))
 
 
 def test_atsp_solvers__tsplib_optimum_and_replay() -> None:
