@@ -12,6 +12,12 @@ Every solution is built and costed by the environment. Usage::
 
     python benchmarks/atsp_agent.py --path runs/atsp20b/cloned
     python benchmarks/atsp_agent.py --path runs/atsp20b/cloned --solvers none
+
+The policy of the README (LKH-3 labels, 10 minutes of cloning, one thread)::
+
+    routing-gym imitate --env routing_gym/ATSP-v0 --env-kwargs num_nodes=20 --instances 4000 \
+        --steps 100000 --time-limit 600 --lr 8e-4 --eval-instances 100 --eval-every 500 \
+        --policy-kwargs embed_dim=64 num_layers=3 num_heads=4 --threads 1 --seed 0 --out runs/atsp20b
 """
 
 from __future__ import annotations
