@@ -78,7 +78,7 @@ def test_evaluate_atsp__direction_matters() -> None:
 
 
 @pytest.mark.parametrize("tour, match", [([0, 1, 1], "node 1 visited 2 times"), ([0, 1], "not visited"),
-                                         ([0, 1, 5], "out of range"), ("abc", "not a sequence of integers")])
+                                         ([0, 1, 5], "out of range"), ("abc", "not a sequence of indices")])
 def test_evaluate_atsp__names_the_violation(tour: Any, match: str) -> None:
     ev = evaluate_atsp(ATSPInstance(RING), tour)
     assert not ev.feasible and match in ev.violation

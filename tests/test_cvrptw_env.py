@@ -114,7 +114,7 @@ def test_evaluate_cvrptw__waiting_and_cost() -> None:
         ({}, [[1, 2, 3], [2]], r"customer 2 visited 2 times"),
         ({}, [[1, 2, 4]], r"route 0: node 4 is not a customer"),
         ({}, [[0, 1]], r"route 0: node 0 is not a customer"),
-        ({}, [["a"]], r"not a list of routes of integers"),
+        ({}, [["a"]], r"route 0 holds a value that is not an index"),
     ],
 )
 def test_evaluate_cvrptw__names_the_violation(changes: dict[str, Any], routes: Any, match: str) -> None:

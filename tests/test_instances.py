@@ -356,3 +356,15 @@ def test_tsplib__optimal_tours_match_published_optimum(shared_data: Path, name: 
     env.reset(options={"start_node": tour[0]})
     total = sum(env.step(a)[1] for a in tour[1:])
     assert -total == evaluate(inst, tour).cost == inst.optimum
+
+
+def test_evaluate__refuses_fractional_ids_and_flat_route_lists() -> None:
+    """No silent truncation (1.7 -> 1) and no flat list read as one-customer routes."""
+    from routing_gym.envs import CVRPGenerator, TSPGenerator, evaluate
+
+    cvrp = CVRPGenerator(3, capacity=30)(np.random.default_rng(0))
+    tsp = TSPGenerator(4)(np.random.default_rng(0))
+    assert "not a list of node indices" in evaluate(cvrp, [1, 2, 3]).violation
+    assert "not an index" in evaluate(cvrp, [[1.7, 2, 3]]).violation
+    assert "not an index" in evaluate(tsp, [0, 1, 2, 3.5]).violation
+    assert evaluate(cvrp, [[1.0, 2.0, 3.0]]).feasible and evaluate(tsp, [0.0, 1, 2, 3]).feasible  # integral floats (JSON)

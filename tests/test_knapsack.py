@@ -57,7 +57,7 @@ def test_evaluate_knapsack__value_is_the_objective() -> None:
 
 
 @pytest.mark.parametrize("items, match", [([0, 0], "item 0 packed 2 times"), ([0, 3], "total weight 12 exceeds the capacity 10"),
-                                          ([4], "item 4 out of range 0..3"), ([0.5], "not a sequence of item indices")])
+                                          ([4], "item 4 out of range 0..3"), ([0.5], "not an index")])
 def test_evaluate_knapsack__names_the_violation(items: Any, match: str) -> None:
     ev = evaluate_knapsack(SMALL, items)
     assert not ev.feasible and match in ev.violation

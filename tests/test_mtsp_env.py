@@ -76,7 +76,7 @@ def test_evaluate_mtsp__sum_and_minmax() -> None:
         ([[1, 2], [3, 1]], r"city 1 visited 2 times"),
         ([[1], [3]], r"1 city\(ies\) not visited, e.g. city 2"),
         ([[1, 4], [3]], r"route 0: node 4 is not a city"),
-        ("ab", r"not a list of routes of integers"),
+        ("ab", r"not a list of routes"),
     ],
 )
 def test_evaluate_mtsp__names_the_violation(routes: Any, match: str) -> None:

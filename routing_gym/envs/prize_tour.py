@@ -24,6 +24,7 @@ from routing_gym.envs.distances import euclidean, normalize_coords
 from routing_gym.envs.instance import PlacedInstance
 from routing_gym.envs.kernel import Kernel
 from routing_gym.envs.validation import check_finite, frozen_array
+from routing_gym.envs.evaluation import as_indices
 from routing_gym.errors import InstanceError
 
 #: Tolerance of every length and prize comparison (the environment's mask and ``evaluate`` alike).
@@ -117,10 +118,9 @@ class PrizeTourInstance(PlacedInstance):
 
 def as_tour(solution: Any, num_customers: int) -> tuple[np.ndarray | None, str | None]:
     """``solution`` as an int64 array of distinct customers ``1..n``, or ``(None, why not)``."""
-    try:
-        tour = np.asarray(solution, dtype=np.int64).reshape(-1)
-    except (TypeError, ValueError):
-        return None, f"solution is not a sequence of node indices: {solution!r}"
+    tour, why = as_indices(solution)
+    if tour is None:
+        return None, why
     n = num_customers
     if tour.size and (tour.min() < 1 or tour.max() > n):
         bad = int(tour[(tour < 1) | (tour > n)][0])

@@ -8,7 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from routing_gym.envs.distances import distance_matrix
-from routing_gym.envs.evaluation import Evaluation
+from routing_gym.envs.evaluation import Evaluation, as_routes
 from routing_gym.envs.instance import PlacedInstance
 from routing_gym.envs.validation import check_capacity, check_coords, check_demands
 
@@ -72,10 +72,9 @@ def evaluate_cvrp(instance: CVRPInstance, solution: Sequence[Sequence[int]]) -> 
     cost = 0.0
     seen = np.zeros(n + 1, dtype=np.int64)
     violation: str | None = None
-    try:
-        routes = [np.asarray(r, dtype=np.int64).reshape(-1) for r in solution]
-    except (TypeError, ValueError):
-        return Evaluation(float("nan"), False, f"solution is not a list of routes of integers: {solution!r}")
+    routes, why = as_routes(solution)
+    if routes is None:
+        return Evaluation(float("nan"), False, why)
     for k, route in enumerate(routes):
         if route.size == 0:
             continue

@@ -8,7 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from routing_gym.envs.distances import distance_matrix
-from routing_gym.envs.evaluation import Evaluation
+from routing_gym.envs.evaluation import Evaluation, as_routes
 from routing_gym.envs.instance import PlacedInstance
 from routing_gym.envs.validation import check_capacity, check_coords, check_demands, check_num_vehicles, node_array
 from routing_gym.errors import InstanceError
@@ -120,13 +120,6 @@ class CVRPTWInstance(PlacedInstance):
                 f"horizon={self.horizon:g}, edge_weight_type={self.edge_weight_type!r})")
 
 
-def _as_routes(solution: Any) -> list[np.ndarray] | None:
-    try:
-        return [np.asarray(r, dtype=np.int64).reshape(-1) for r in solution]
-    except (TypeError, ValueError):
-        return None
-
-
 def _route_violation(instance: CVRPTWInstance, k: int, route: np.ndarray, length: float) -> tuple[float, str | None]:
     """``length`` plus the length of route ``k`` (added edge by edge, in the environment's order),
     and the route's first time-window or capacity violation (or ``None``)."""
@@ -164,9 +157,9 @@ def evaluate_cvrptw(instance: CVRPTWInstance, solution: Sequence[Sequence[int]])
     :returns: the total distance (the objective; vehicles are not counted) and feasibility.
     """
     n = instance.num_customers
-    routes = _as_routes(solution)
+    routes, why = as_routes(solution)
     if routes is None:
-        return Evaluation(float("nan"), False, f"solution is not a list of routes of integers: {solution!r}")
+        return Evaluation(float("nan"), False, why)
     cost = 0.0
     seen = np.zeros(n + 1, dtype=np.int64)
     violation: str | None = None

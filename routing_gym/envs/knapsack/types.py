@@ -10,7 +10,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from routing_gym.envs.evaluation import Evaluation
+from routing_gym.envs.evaluation import Evaluation, as_indices
 from routing_gym.envs.validation import check_finite, frozen_array
 from routing_gym.errors import InstanceError
 
@@ -81,12 +81,9 @@ def evaluate_knapsack(instance: KnapsackInstance, solution: Sequence[int]) -> Ev
         them, so its rewards add up to the value exactly.
     """
     n = instance.num_items
-    try:
-        items = np.asarray(solution, dtype=np.int64).reshape(-1)
-        if np.asarray(solution).dtype.kind == "f" and not np.array_equal(items, np.asarray(solution, dtype=float)):
-            raise ValueError
-    except (TypeError, ValueError):
-        return Evaluation(float("nan"), False, f"solution is not a sequence of item indices: {solution!r}")
+    items, why = as_indices(solution)
+    if items is None:
+        return Evaluation(float("nan"), False, why)
     if items.size and (items.min() < 0 or items.max() >= n):
         bad = int(items[(items < 0) | (items >= n)][0])
         return Evaluation(float("nan"), False, f"item {bad} out of range 0..{n - 1}")

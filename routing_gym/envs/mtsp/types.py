@@ -10,7 +10,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from routing_gym.envs.distances import distance_matrix
-from routing_gym.envs.evaluation import Evaluation
+from routing_gym.envs.evaluation import Evaluation, as_routes
 from routing_gym.envs.instance import PlacedInstance
 from routing_gym.envs.validation import check_coords
 from routing_gym.errors import InstanceError
@@ -122,10 +122,9 @@ def evaluate_mtsp(instance: MTSPInstance, solution: Sequence[Sequence[int]]) -> 
     :returns: the total length (``"sum"``) or the longest route's length (``"minmax"``).
     """
     n, m = instance.num_cities, instance.num_vehicles
-    try:
-        routes = [np.asarray(r, dtype=np.int64).reshape(-1) for r in solution]
-    except (TypeError, ValueError):
-        return Evaluation(float("nan"), False, f"solution is not a list of routes of integers: {solution!r}")
+    routes, why = as_routes(solution)
+    if routes is None:
+        return Evaluation(float("nan"), False, why)
     for k, route in enumerate(routes):
         if route.size and (route.min() < 1 or route.max() > n):
             bad = int(route[(route < 1) | (route > n)][0])

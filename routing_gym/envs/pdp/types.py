@@ -18,7 +18,7 @@ import numpy as np
 
 from routing_gym.envs.cvrptw.types import _route_violation
 from routing_gym.envs.distances import distance_matrix
-from routing_gym.envs.evaluation import Evaluation
+from routing_gym.envs.evaluation import Evaluation, as_routes
 from routing_gym.envs.instance import PlacedInstance
 from routing_gym.envs.validation import (
     check_capacity,
@@ -232,10 +232,9 @@ def evaluate_pdp(instance: PDPInstance, solution: Sequence[Sequence[int]]) -> Ev
     :param solution: a list of routes, each a list of node indices (1..n) without the depot.
     """
     n = instance.num_nodes
-    try:
-        routes = [np.asarray(r, dtype=np.int64).reshape(-1) for r in solution]
-    except (TypeError, ValueError):
-        return Evaluation(float("nan"), False, f"solution is not a list of routes of integers: {solution!r}")
+    routes, why = as_routes(solution)
+    if routes is None:
+        return Evaluation(float("nan"), False, why)
     seen = np.zeros(n + 1, dtype=np.int64)
     for k, route in enumerate(routes):
         if route.size and (route.min() < 1 or route.max() > n):

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from routing_gym.envs.distances import EDGE_WEIGHT_TYPES, INTEGER_TYPES, distance_matrix, mds_embedding, normalize_coords
-from routing_gym.envs.evaluation import Evaluation
+from routing_gym.envs.evaluation import Evaluation, as_indices
 from routing_gym.envs.validation import check_coords, check_distances
 from routing_gym.errors import InstanceError
 
@@ -93,10 +93,9 @@ def evaluate_tsp(instance: TSPInstance, solution: Sequence[int]) -> Evaluation:
         to the first node is implied).
     """
     n = instance.num_nodes
-    try:
-        tour = np.asarray(solution, dtype=np.int64).reshape(-1)
-    except (TypeError, ValueError):
-        return Evaluation(float("nan"), False, f"tour is not a sequence of integers: {solution!r}")
+    tour, why = as_indices(solution, "tour")
+    if tour is None:
+        return Evaluation(float("nan"), False, why)
     if tour.size and (tour.min() < 0 or tour.max() >= n):
         bad = int(tour[(tour < 0) | (tour >= n)][0])
         return Evaluation(float("nan"), False, f"node {bad} out of range 0..{n - 1}")
