@@ -383,7 +383,8 @@ class CompareResult:
             out.append({
                 "solver": s,
                 "mean_cost": float(np.mean([r.cost for r in ok])) if ok else math.nan,
-                "mean_gap_pct": float(np.mean([r.gap_pct for r in ok])) if ok else math.nan,
+                # instances whose reference objective is 0 have no relative gap: left out, not NaN for all
+                "mean_gap_pct": _mean_finite([r.gap_pct for r in ok]),
                 "time_s": float(np.mean([r.time_s for r in rows])) if rows else math.nan,
                 "feasible_pct": 100.0 * len(ok) / max(1, len(rows)),
                 "failures": sum(r.status != "ok" for r in rows),
@@ -836,6 +837,12 @@ def _row(name: str, spec: str, res: SolveResult, ver: Judgement | None) -> Row:
     return Row(name, spec, ver.cost, math.nan, res.time_s, ver.feasible, status, ver.message, "", res.solution)
 
 
+def _mean_finite(values: list[float]) -> float:
+    """Mean of the finite values (NaN when there is none)."""
+    finite = [v for v in values if math.isfinite(v)]
+    return float(np.mean(finite)) if finite else math.nan
+
+
 def _with_gaps(insts: list[Any], names: list[str], solvers: list[str], rows: dict[tuple[str, str], Row]) -> list[Row]:
     """The rows in instance-then-solver order, with the gap to the known optimum, else to the best solver.
 
@@ -856,6 +863,11 @@ def _with_gaps(insts: list[Any], names: list[str], solvers: list[str], rows: dic
         else:
             ref, ref_name = math.nan, "none"
         for r in mine:
-            gap = 100.0 * (r.cost - ref) / abs(ref) if r.feasible and ref != 0 and math.isfinite(ref) else math.nan
+            if not r.feasible or not math.isfinite(ref):
+                gap = math.nan
+            elif r.cost == ref:
+                gap = 0.0
+            else:
+                gap = 100.0 * (r.cost - ref) / abs(ref) if ref != 0 else math.nan
             out.append(dataclasses.replace(r, gap_pct=gap, reference=ref_name))
     return out

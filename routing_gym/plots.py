@@ -55,8 +55,8 @@ def plot_solutions(result: Any, index: int, path: str | Path) -> Path:
     for k, r in enumerate(rows):
         ax = fig.add_subplot(nrows, cols, k + 1)
         title = f"{r.solver}\n" + (f"{r.cost:.5g} ({r.gap_pct:+.2f}%)" if r.feasible else r.status)
-        if r.solution is None:
-            ax.text(0.5, 0.5, r.status, ha="center", va="center")
+        if r.solution is None or not r.feasible:  # an infeasible solution may not even be drawable
+            ax.text(0.5, 0.5, r.status if r.status != "ok" else "infeasible", ha="center", va="center")
             ax.set_title(title, fontsize=8)
             ax.set_xticks([])
             ax.set_yticks([])

@@ -36,6 +36,16 @@ class Broken(Solver):
         raise RuntimeError("boom")
 
 
+@register_solver("test-out-of-range")
+class OutOfRange(Solver):
+    """Returns node ids the instance does not have (test helper): not even drawable."""
+
+    problems = ("cvrp",)
+
+    def solve(self, instance):
+        return [[99]]
+
+
 @register_solver("test-repeat")
 class Repeats(Solver):
     """Returns an infeasible tour (test helper)."""
@@ -121,3 +131,11 @@ def test_solver_call__refreezes_unpickled_instances() -> None:
     assert inst.distances.flags.writeable
     assert make_solver("nn")(inst).ok
     assert not inst.distances.flags.writeable
+
+
+def test_compare__undrawable_solution_is_a_row_and_the_plots_still_come(tmp_path: Path) -> None:
+    res = compare("routing_gym/CVRP-v0", ["test-out-of-range", "savings"], num_instances=2, seed=0, num_nodes=8,
+                  out=tmp_path, progress=False)
+    by = {s["solver"]: s for s in res.summary()}
+    assert by["test-out-of-range"]["feasible_pct"] == 0 and by["savings"]["feasible_pct"] == 100
+    assert (tmp_path / "routes.png").is_file() and (tmp_path / "gap_vs_time.png").is_file()

@@ -175,3 +175,14 @@ def test_registration__gym_make_without_importing_routing_gym() -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
 
+
+
+def test_vector_reset__instances_must_be_a_list() -> None:
+    from routing_gym.errors import ConfigError, InstanceError
+
+    inst = TSPGenerator(6)(np.random.default_rng(0))
+    venv = gym.make_vec("routing_gym/TSP-v0", 2, vectorization_mode="vector_entry_point", num_nodes=6)
+    with pytest.raises(InstanceError, match="instances: expected a list of 2"):
+        venv.reset(options={"instances": inst})
+    with pytest.raises(ConfigError, match="not both"):
+        venv.reset(options={"instances": [inst, inst], "instance": inst})

@@ -368,3 +368,17 @@ def test_evaluate__refuses_fractional_ids_and_flat_route_lists() -> None:
     assert "not an index" in evaluate(cvrp, [[1.7, 2, 3]]).violation
     assert "not an index" in evaluate(tsp, [0, 1, 2, 3.5]).violation
     assert evaluate(cvrp, [[1.0, 2.0, 3.0]]).feasible and evaluate(tsp, [0.0, 1, 2, 3]).feasible  # integral floats (JSON)
+
+
+def test_evaluate__refuses_booleans_as_node_ids() -> None:
+    from routing_gym.envs import CVRPGenerator, evaluate
+
+    cvrp = CVRPGenerator(3, capacity=30)(np.random.default_rng(0))
+    assert "boolean" in evaluate(cvrp, [[True, 2, 3]]).violation
+
+
+def test_replay__bad_start_node_is_infeasible_not_raised() -> None:
+    from routing_gym.envs import TSPGenerator, replay
+
+    r = replay(None, TSPGenerator(5)(np.random.default_rng(0)), [-1, 1, 2, 3, 4])
+    assert not r.feasible and "start_node" in r.message

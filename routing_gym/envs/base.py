@@ -270,10 +270,15 @@ class RoutingVectorEnv(VectorEnv):
         check_reset_options(self.kernel_type, options, ("instance", "instances"))
         rows = np.arange(self.num_envs)
         instances = options.pop("instances", None)
+        if instances is not None and options.get("instance") is not None:
+            raise ConfigError("reset options: give instances=[...] (one per sub-environment) or instance=..., not both")
         if instances is None and options.get("instance") is not None:
             instances = [options.pop("instance")] * self.num_envs
         options.pop("instance", None)
         if instances is not None:
+            if not isinstance(instances, (list, tuple)):
+                raise InstanceError(f"instances: expected a list of {self.num_envs} instances, got "
+                                    f"{type(instances).__name__}; use options={{'instance': ...}} for one")
             instances = list(instances)
             if len(instances) != self.num_envs:
                 raise InstanceError(f"instances: expected {self.num_envs} (one per sub-environment), got {len(instances)}")

@@ -29,6 +29,8 @@ def as_indices(value: Any, what: str = "solution") -> tuple[np.ndarray | None, s
     """
     if isinstance(value, (str, bytes)):
         return None, f"{what} is not a sequence of indices: {value!r}"
+    if isinstance(value, (list, tuple)) and any(isinstance(x, (bool, np.bool_)) for x in value):
+        return None, f"{what} holds a boolean, not an index: {value!r}"
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError):

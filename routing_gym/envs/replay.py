@@ -64,7 +64,10 @@ def replay(env: str | gym.Env | None, instance: Any, solution: Any) -> Replay:
     except (TypeError, ValueError, IndexError) as exc:  # InstanceError included
         return Replay(math.nan, False, f"solution cannot be replayed: {exc}")
     actions = tuple(actions)
-    base.reset(options={**options, "instance": instance})
+    try:
+        base.reset(options={**options, "instance": instance})
+    except ValueError as exc:  # e.g. a tour whose first node is out of range
+        return Replay(math.nan, False, f"solution cannot be replayed: {exc}")
     total, terminated, info = 0.0, False, {}
     for i, a in enumerate(actions):
         if terminated:
