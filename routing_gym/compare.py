@@ -394,10 +394,14 @@ class CompareResult:
     def table(self) -> str:
         """The summary as a plain-text table."""
         ref = {r.reference for r in self.rows}
+        from routing_gym.registry import problem_of_env
+
         head = f"{self.env_id}: {len(self.instances)} instances, gap to {' / '.join(sorted(ref))}"
-        lines = [head, f"{'solver':<34}{'mean cost':>12}{'gap %':>9}{'time s':>9}{'feasible':>10}{'failed':>8}"]
+        # a maximising problem prints its objective (the harness's cost is minus it)
+        sign, label = (-1.0, "mean profit") if problem_of_env(self.env_id).sense == "max" else (1.0, "mean cost")
+        lines = [head, f"{'solver':<34}{label:>12}{'gap %':>9}{'time s':>9}{'feasible':>10}{'failed':>8}"]
         for s in self.summary():
-            lines.append(f"{s['solver']:<34}{s['mean_cost']:>12.6g}{s['mean_gap_pct']:>9.2f}{s['time_s']:>9.3f}"
+            lines.append(f"{s['solver']:<34}{sign * s['mean_cost']:>12.6g}{s['mean_gap_pct']:>9.2f}{s['time_s']:>9.3f}"
                          f"{s['feasible_pct']:>9.0f}%{s['failures']:>8}")
         bad = [r for r in self.rows if r.status != "ok" or not r.feasible]
         for r in bad[:10]:

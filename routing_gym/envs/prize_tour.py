@@ -14,6 +14,7 @@ evaluations, generators and viewers use, once.
 from __future__ import annotations
 
 import math
+from numbers import Real
 from functools import cached_property
 from typing import Any, ClassVar, Sequence
 
@@ -69,13 +70,9 @@ def node_values(value: Any, field: str, n1: int, *, depot_zero: bool = False) ->
 
 def nonnegative_number(value: Any, field: str) -> float:
     """``value`` as a finite float ``>= 0``, or :class:`InstanceError` naming ``field`` and the value."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InstanceError(f"{field}: expected a finite number >= 0, got {value!r}") from None
-    if isinstance(value, bool) or not math.isfinite(x) or x < 0:
-        raise InstanceError(f"{field}: expected a finite number >= 0, got {value!r}")
-    return x
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(float(value)) or value < 0:
+        raise InstanceError(f"{field}: expected a finite number >= 0, got {value!r}")  # no strings, no bools
+    return float(value)
 
 
 def observed_coords(coords: np.ndarray | None, positions: np.ndarray, distances: np.ndarray,

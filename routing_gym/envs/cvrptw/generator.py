@@ -86,7 +86,7 @@ class CVRPTWGenerator:
         if self.max_demand > self.vehicle_capacity:
             raise InstanceError(f"max_demand: {self.max_demand} exceeds capacity {self.vehicle_capacity}")
         _check_real(self.service_time, "service_time", 0.0)
-        _check_real(self.window_width, "window_width", 0.0)
+        _check_real(self.window_width, "window_width", 0.0, strict=True)  # a zero-width window has no integer model
         _check_real(self.horizon, "horizon", 0.0, strict=True)
         least = 2.0 * MAX_DEPOT_DISTANCE + float(self.service_time)
         if self.horizon < least:
