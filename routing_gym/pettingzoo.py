@@ -22,7 +22,7 @@ import numpy as np
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
-from routing_gym.errors import ConfigError
+from routing_gym.errors import ConfigError, InvalidActionError
 
 
 class RoutingParallelEnv(ParallelEnv):
@@ -78,9 +78,16 @@ class RoutingParallelEnv(ParallelEnv):
         return self._split(obs), {a: {} for a in self.agents}
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
+        if not self.agents:
+            raise gym.error.ResetNeeded("the episode has ended; call reset() before step()")
         missing = [a for a in self.agents if a not in actions]
-        if missing:
-            raise ConfigError(f"actions: missing for {', '.join(missing)}")
+        unknown = [a for a in actions if a not in self.possible_agents]
+        if missing or unknown:
+            raise ConfigError(f"actions: missing for {', '.join(missing) or 'none'}; unknown agents {', '.join(map(str, unknown)) or 'none'}")
+        bad = [a for a in self.agents if isinstance(actions[a], (bool, np.bool_))
+               or not isinstance(actions[a], (int, np.integer))]
+        if bad:
+            raise InvalidActionError(f"actions: expected an integer move per agent, got {bad[0]}={actions[bad[0]]!r}")
         joint = np.array([int(actions[a]) for a in self.possible_agents], dtype=np.int64)
         obs, reward, term, trunc, info = self.env.step(joint)
         n = len(self.possible_agents)

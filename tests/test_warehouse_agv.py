@@ -301,3 +301,20 @@ def test_agv_ppo__checkpoint_plays_through_the_env_or_fails_explicitly(tmp_path:
     r = make_solver(f"agv-ppo:path={tmp_path / 'p.zip'}")(other)
     assert r.status == "failed" and "the checkpoint plays 3 robots" in r.message
     assert "give the checkpoint" in make_solver("agv-ppo")(i).message
+
+
+def test_pettingzoo_step__refuses_fractional_unknown_and_late_actions() -> None:
+    import gymnasium as gym
+
+    from routing_gym.errors import ConfigError, InvalidActionError
+    from routing_gym.pettingzoo import parallel_env
+
+    env = parallel_env("routing_gym/WarehouseAGV-v0", num_robots=2)
+    env.reset(seed=0)
+    with pytest.raises(InvalidActionError, match="integer move"):
+        env.step({a: 0.7 for a in env.agents})
+    with pytest.raises(ConfigError, match="unknown agents robot_99"):
+        env.step({**{a: 0 for a in env.agents}, "robot_99": 0})
+    env.agents = []
+    with pytest.raises(gym.error.ResetNeeded):
+        env.step({})
