@@ -9,6 +9,8 @@ visited. Subclasses add their own state and say what a visit and a return do
 
 from __future__ import annotations
 
+from abc import abstractmethod
+
 from typing import Any, ClassVar, Sequence
 
 import numpy as np
@@ -112,13 +114,14 @@ class DepotRoutesKernel(Kernel):
         self.cost[rows] = 0.0
         self.done[rows] = False
 
+    @abstractmethod
     def _move(self, vd: np.ndarray, vc: np.ndarray, ac: np.ndarray, travel: np.ndarray) -> None:
         """Problem state of a valid step, before the shared update: rows ``vd`` return to the depot,
         rows ``vc`` visit nodes ``ac`` after travelling ``travel`` (``cur`` is still the node left)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _update_mask(self, rows: np.ndarray) -> None:
-        raise NotImplementedError
+        """Recompute the action mask of ``rows`` from their state."""
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         a = actions

@@ -62,8 +62,15 @@ class Kernel(ABC):
     # --- static description -------------------------------------------------
     @property
     def num_actions(self) -> int:
-        """Number of actions of a ``Discrete`` kernel."""
-        raise NotImplementedError(f"{type(self).__name__} declares a non-Discrete action_space")
+        """Number of actions of a ``Discrete`` kernel (read from its ``action_space``).
+
+        Discrete kernels override either this or :attr:`action_space`; a kernel with another
+        action space has no action count, so ``hasattr(kernel, "num_actions")`` is false for it.
+        """
+        space = self.__dict__.get("_space")
+        if isinstance(space, spaces.Discrete):
+            return int(space.n)
+        raise AttributeError(f"{type(self).__name__} declares a non-Discrete action_space: no num_actions")
 
     @classmethod
     @abstractmethod
