@@ -666,27 +666,14 @@ def compare(
         :class:`~routing_gym.errors.InstanceError` for a bad file or env argument,
         :class:`FileNotFoundError` for a missing file).
     """
-    # --- every argument, before any work ---
+    # every argument is checked before any work
     problem = check_env_id(env_id)
-    if isinstance(solvers, str) or not isinstance(solvers, Sequence) or not all(isinstance(s, str) for s in solvers):
-        raise ConfigError(f"solvers: expected a list of solver specs, got {solvers!r}")
-    solvers = [s.strip() for s in solvers]
-    if not solvers:
-        raise SolverError("compare: no solvers given")
-    dup = sorted({s for s in solvers if solvers.count(s) > 1})
-    if dup:
-        raise ConfigError(f"solvers: {', '.join(dup)} given twice")
+    solvers = _check_solver_specs(solvers)
     jobs = _check_int(jobs, "jobs", 1)
     grace = _check_seconds(grace, "grace", allow_zero=True)
     if time_limit is not None:
         time_limit = _check_seconds(time_limit, "time_limit", allow_zero=False)
-    if files is not None and instances is not None:
-        raise ConfigError("give files= or instances=, not both")
-    if (files is not None or instances is not None) and env_kwargs:
-        raise ConfigError(f"environment arguments ({', '.join(env_kwargs)}) apply to generated instances, "
-                          "not to files or given instances (loader options go in load_kwargs)")
-    if load_kwargs and files is None:
-        raise ConfigError(f"load_kwargs ({', '.join(load_kwargs)}) need files")
+    files = _check_sources(files, instances, env_kwargs, load_kwargs)
     if resume and out is None:
         raise ConfigError("resume needs an output folder (out)")
     if files is None and instances is None:
@@ -697,21 +684,75 @@ def compare(
             gym.make(env_id, **env_kwargs).close()  # bad env arguments (type, range, size) fail here
     defaults = {"time_limit": time_limit} if time_limit is not None else {}
     built = {spec: make_solver(spec, **defaults) for spec in solvers}  # unknown names, bad values
-    if files is not None:
-        if isinstance(files, (str, os.PathLike)):
-            files = [files]
-        files = [Path(f) for f in files]
-        if not files:
-            raise ConfigError("files: no files given")
-        for f in files:
-            if not f.exists():
-                raise FileNotFoundError(f"no instance file at {f}")
-            if not f.is_file():
-                raise ConfigError(f"files: {f} is not a file")
     if out is not None:
         out = check_output_folder(out)
 
-    # --- the instances ---
+    insts, names = _compare_instances(env_id, problem, files, instances, num_instances, seed, load_kwargs, env_kwargs)
+    done = _start_record(out, env_id, time_limit, names, insts, solvers, resume) if out is not None else {}
+    tasks = [_Task(i, n, s, inst) for i, (n, inst) in enumerate(zip(names, insts)) for s in solvers if (n, s) not in done]
+    if isolate is None:
+        isolate = jobs > 1
+
+    def run(on_result: Callable[[_Task, SolveResult, Judgement | None], None]) -> None:
+        if isolate and tasks:
+            limits = {s: built[s].time_limit for s in solvers}
+            modules = {s: _solver_modules(built[s]) for s in solvers}
+            _run_isolated(tasks, env_id, defaults, limits, modules, jobs, grace, on_result)
+        else:
+            for t in tasks:
+                on_result(t, *_solve_and_judge(env_id, t.spec, defaults, t.instance, solver=built[t.spec]))
+
+    rows = _collect(run, done, [(n, s) for n in names for s in solvers], out, env_id if progress else None)
+    result = CompareResult(env_id, insts, names, solvers, _with_gaps(insts, names, solvers, rows))
+    if out is not None:
+        result.write(out, plots=plots)
+    return result
+
+
+def _check_solver_specs(solvers: Any) -> list[str]:
+    """A non-empty list of distinct solver specs."""
+    if isinstance(solvers, str) or not isinstance(solvers, Sequence) or not all(isinstance(s, str) for s in solvers):
+        raise ConfigError(f"solvers: expected a list of solver specs, got {solvers!r}")
+    solvers = [s.strip() for s in solvers]
+    if not solvers:
+        raise SolverError("compare: no solvers given")
+    dup = sorted({s for s in solvers if solvers.count(s) > 1})
+    if dup:
+        raise ConfigError(f"solvers: {', '.join(dup)} given twice")
+    return solvers
+
+
+def _check_sources(files: Any, instances: Any, env_kwargs: dict[str, Any],
+                   load_kwargs: dict[str, Any] | None) -> list[Path] | None:
+    """The instance files as paths (``None`` for generated or given instances); bad combinations raise."""
+    if files is not None and instances is not None:
+        raise ConfigError("give files= or instances=, not both")
+    if (files is not None or instances is not None) and env_kwargs:
+        raise ConfigError(f"environment arguments ({', '.join(env_kwargs)}) apply to generated instances, "
+                          "not to files or given instances (loader options go in load_kwargs)")
+    if load_kwargs and files is None:
+        raise ConfigError(f"load_kwargs ({', '.join(load_kwargs)}) need files")
+    if files is None:
+        return None
+    if isinstance(files, (str, os.PathLike)):
+        files = [files]
+    files = [Path(f) for f in files]
+    if not files:
+        raise ConfigError("files: no files given")
+    for f in files:
+        if not f.exists():
+            raise FileNotFoundError(f"no instance file at {f}")
+        if not f.is_file():
+            raise ConfigError(f"files: {f} is not a file")
+    return files
+
+
+def _compare_instances(env_id: str, problem: Any, files: list[Path] | None, instances: Sequence[Any] | None,
+                       num_instances: int, seed: int, load_kwargs: dict[str, Any] | None,
+                       env_kwargs: dict[str, Any]) -> tuple[list[Any], list[str]]:
+    """The instances (read, given or generated) and their unique names; each must belong to ``env_id``'s problem."""
+    from routing_gym.registry import UnknownProblemError, problem_of
+
     if files is not None:
         insts = [load_instance(f, **(load_kwargs or {})) for f in files]
         names = [getattr(i, "name", "") or f.stem for i, f in zip(insts, files)]
@@ -725,8 +766,6 @@ def compare(
     else:
         insts, names = make_instances(env_id, num_instances, seed, **env_kwargs)
         sources = names
-    from routing_gym.registry import UnknownProblemError, problem_of
-
     for inst, src in zip(insts, sources):
         try:
             other = problem_of(inst)
@@ -735,37 +774,42 @@ def compare(
         if other is not problem:
             raise ConfigError(f"{src}: a {other.title} instance ({other.env_id}) cannot play in {env_id} "
                               f"({problem.title})")
-    names = _unique(names)
+    return insts, _unique(names)
 
-    # --- an earlier run to resume ---
+
+def _start_record(out: Path, env_id: str, time_limit: float | None, names: list[str], insts: list[Any],
+                  solvers: list[str], resume: bool) -> dict[tuple[str, str], Row]:
+    """Write ``run.json``; with ``resume``, the rows an earlier run in ``out`` finished."""
     wanted = {(n, s) for n in names for s in solvers}
     done: dict[tuple[str, str], Row] = {}
-    if out is not None:
-        prints = {n: fingerprint(i) for n, i in zip(names, insts)}
-        meta = {"env_id": env_id, "time_limit": time_limit, "instances": prints, "solvers": solvers}
-        if resume:
-            done = _resume_state(out, meta)
-            extra = sorted(k for k in done if k not in wanted)
-            if extra:
-                what = sorted({f"solver {s}" for _, s in extra if s not in solvers}
-                              | {f"instance {n}" for n, _ in extra if n not in names})
-                raise ConfigError(f"resume: the run in {out} also has {len(extra)} row(s) of {', '.join(what[:4])}"
-                                  f"{' ...' if len(what) > 4 else ''} that this run leaves out; resuming would drop "
-                                  "them. Give them too, or use another output folder")
-            if (out / "run.json").exists():  # keep the record of instances this run does not repeat
-                meta["instances"] = {**_old_meta(out)["instances"], **prints}
-        with _atomic(out / "run.json") as fh:
-            json.dump(meta, fh, indent=1)
+    prints = {n: fingerprint(i) for n, i in zip(names, insts)}
+    meta = {"env_id": env_id, "time_limit": time_limit, "instances": prints, "solvers": solvers}
+    if resume:
+        done = _resume_state(out, meta)
+        extra = sorted(k for k in done if k not in wanted)
+        if extra:
+            what = sorted({f"solver {s}" for _, s in extra if s not in solvers}
+                          | {f"instance {n}" for n, _ in extra if n not in names})
+            raise ConfigError(f"resume: the run in {out} also has {len(extra)} row(s) of {', '.join(what[:4])}"
+                              f"{' ...' if len(what) > 4 else ''} that this run leaves out; resuming would drop "
+                              "them. Give them too, or use another output folder")
+        if (out / "run.json").exists():  # keep the record of instances this run does not repeat
+            meta["instances"] = {**_old_meta(out)["instances"], **prints}
+    with _atomic(out / "run.json") as fh:
+        json.dump(meta, fh, indent=1)
+    return done
 
-    # --- the run ---
-    tasks = [_Task(i, n, s, inst) for i, (n, inst) in enumerate(zip(names, insts)) for s in solvers if (n, s) not in done]
+
+def _collect(run: Callable[[Callable[..., None]], None], done: dict[tuple[str, str], Row],
+             order: list[tuple[str, str]], out: Path | None, bar_label: str | None) -> dict[tuple[str, str], Row]:
+    """Call ``run(on_result)``; every result becomes a row, journaled to ``out`` as it arrives, with a progress bar."""
     rows = dict(done)
-    journal = _Journal(out, [done[(n, s)] for n in names for s in solvers if (n, s) in done]) if out is not None else None
+    journal = _Journal(out, [done[k] for k in order if k in done]) if out is not None else None
     bar = None
-    if progress:
+    if bar_label is not None:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(wanted), initial=len(done), desc=f"compare {env_id.split('/')[-1]}", unit="run")
+        bar = tqdm(total=len(order), initial=len(done), desc=f"compare {bar_label.split('/')[-1]}", unit="run")
 
     def on_result(task: _Task, res: SolveResult, ver: Judgement | None) -> None:
         row = _row(task.name, task.spec, res, ver)
@@ -776,26 +820,13 @@ def compare(
             bar.update()
 
     try:
-        if isolate is None:
-            isolate = jobs > 1
-        if isolate and tasks:
-            limits = {s: built[s].time_limit for s in solvers}
-            modules = {s: _solver_modules(built[s]) for s in solvers}
-            _run_isolated(tasks, env_id, defaults, limits, modules, jobs, grace, on_result)
-        else:
-            for t in tasks:
-                res, ver = _solve_and_judge(env_id, t.spec, defaults, t.instance, solver=built[t.spec])
-                on_result(t, res, ver)
+        run(on_result)
     finally:
         if journal is not None:
             journal.close()
         if bar is not None:
             bar.close()
-    final = _with_gaps(insts, names, solvers, rows)
-    result = CompareResult(env_id, insts, names, solvers, final)
-    if out is not None:
-        result.write(out, plots=plots)
-    return result
+    return rows
 
 
 def _solver_modules(solver: Solver) -> tuple[str, ...]:
