@@ -6,7 +6,7 @@
     routing-gym imitate --env routing_gym/TSP-v0 --env-kwargs num_nodes=20 --instances 2000 \\
         --steps 3000 --finetune-timesteps 50000 --out runs/tsp20-bc
 
-The lead's :mod:`routing_gym.cli` adds both subcommands with :func:`add_train_parser`
+:mod:`routing_gym.cli` adds both subcommands with :func:`add_train_parser`
 and :func:`add_imitate_parser`; each sets ``func`` to a handler returning an exit code.
 """
 
