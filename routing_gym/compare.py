@@ -56,6 +56,8 @@ from routing_gym.baselines.base import SolveResult, Solver, make_solver
 from routing_gym.envs import load_instance
 from routing_gym.errors import ConfigError, SolverError
 
+#: The keys of every summary record; a problem's metrics come after them.
+_SUMMARY_KEYS = ("solver", "mean_cost", "mean_gap_pct", "time_s", "feasible_pct", "failures")
 CSV_COLUMNS = ("instance", "solver", "cost", "gap_pct", "time_s", "feasible", "status", "message", "reference")
 #: Seconds a solver may run past its ``time_limit`` (or, without one, at all) before its worker is killed.
 GRACE_S = 60.0
@@ -375,12 +377,14 @@ class CompareResult:
     rows: list[Row]
 
     def summary(self) -> list[dict[str, Any]]:
-        """Per solver: mean cost and gap over its feasible runs, mean time, feasible share, failures."""
+        """Per solver: mean cost and gap over its feasible runs, mean time, feasible share, failures,
+        and the means of the problem's own :attr:`~routing_gym.registry.Problem.metrics`."""
+        metrics = self.solution_metrics()
         out = []
         for s in self.solvers:
             rows = [r for r in self.rows if r.solver == s]
             ok = [r for r in rows if r.feasible]
-            out.append({
+            record = {
                 "solver": s,
                 "mean_cost": float(np.mean([r.cost for r in ok])) if ok else math.nan,
                 # instances whose reference objective is 0 have no relative gap: left out, not NaN for all
@@ -388,21 +392,54 @@ class CompareResult:
                 "time_s": float(np.mean([r.time_s for r in rows])) if rows else math.nan,
                 "feasible_pct": 100.0 * len(ok) / max(1, len(rows)),
                 "failures": sum(r.status != "ok" for r in rows),
-            })
+            }
+            for key in self.metric_names(metrics):
+                record[key] = _mean_finite([metrics[id(r)].get(key, math.nan) for r in ok if id(r) in metrics])
+            out.append(record)
         return out
 
+    def solution_metrics(self) -> dict[int, dict[str, float]]:
+        """The problem's metrics of every feasible row's solution, keyed by ``id(row)``.
+
+        ``ms_per_decision`` is added where the metrics count ``decisions`` (solve time per decision).
+        """
+        from routing_gym.registry import problem_of_env
+
+        metrics_of = problem_of_env(self.env_id).metrics
+        if metrics_of is None:
+            return {}
+        by_name = dict(zip(self.names, self.instances))
+        out: dict[int, dict[str, float]] = {}
+        for r in self.rows:
+            if r.feasible and r.solution is not None and r.instance in by_name:
+                values = {k: float(v) for k, v in metrics_of(by_name[r.instance], r.solution).items()}
+                if values.get("decisions", 0) > 0:
+                    values["ms_per_decision"] = 1000.0 * r.time_s / values["decisions"]
+                out[id(r)] = values
+        return out
+
+    @staticmethod
+    def metric_names(metrics: dict[int, dict[str, float]]) -> list[str]:
+        """The metric names found, in first-seen order."""
+        return list(dict.fromkeys(k for values in metrics.values() for k in values))
+
     def table(self) -> str:
-        """The summary as a plain-text table."""
+        """The summary as a plain-text table (the problem's metrics as extra columns)."""
         ref = {r.reference for r in self.rows}
         from routing_gym.registry import problem_of_env
 
         head = f"{self.env_id}: {len(self.instances)} instances, gap to {' / '.join(sorted(ref))}"
         # a maximising problem prints its objective (the harness's cost is minus it)
         sign, label = (-1.0, "mean profit") if problem_of_env(self.env_id).sense == "max" else (1.0, "mean cost")
-        lines = [head, f"{'solver':<34}{label:>12}{'gap %':>9}{'time s':>9}{'feasible':>10}{'failed':>8}"]
-        for s in self.summary():
+        summary = self.summary()
+        extra = [k for k in summary[0] if k not in _SUMMARY_KEYS] if summary else []
+        widths = [max(12, len(k) + 2) for k in extra]
+        lines = [head, f"{'solver':<34}{label:>12}{'gap %':>9}{'time s':>9}{'feasible':>10}{'failed':>8}"
+                 + "".join(f"{k:>{w}}" for k, w in zip(extra, widths))]
+        for s in summary:
             lines.append(f"{s['solver']:<34}{sign * s['mean_cost']:>12.6g}{s['mean_gap_pct']:>9.2f}{s['time_s']:>9.3f}"
-                         f"{s['feasible_pct']:>9.0f}%{s['failures']:>8}")
+                         f"{s['feasible_pct']:>9.0f}%{s['failures']:>8}"
+                         + "".join(f"{s[k]:>{w}.4g}" for k, w in zip(extra, widths)))
         bad = [r for r in self.rows if r.status != "ok" or not r.feasible]
         for r in bad[:10]:
             lines.append(f"  ! {r.solver} on {r.instance}: {r.status}: {r.message}")

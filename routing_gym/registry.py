@@ -96,6 +96,9 @@ class Problem:
     :param baselines: module that registers this problem's solver hooks (imported with the solvers).
     :param agents: module that registers this problem's featurizer (``routing_gym/agents/<name>.py``),
         imported before featurizers are looked up; ``None`` when it lives in ``agents/featurizers.py``.
+    :param metrics: ``metrics(instance, solution) -> {name: float}``: figures of a feasible solution
+        beside its cost (quality, answer rate, makespan...), shown as columns of the comparison
+        table (means over instances). A ``"decisions"`` entry also yields ``ms_per_decision``.
     """
 
     name: str
@@ -116,6 +119,7 @@ class Problem:
     sense: str = "min"
     baselines: str | None = None
     agents: str | None = None
+    metrics: Callable[[Any, Any], Mapping[str, float]] | None = None
 
     @property
     def env_id(self) -> str:

@@ -139,3 +139,23 @@ def test_compare__undrawable_solution_is_a_row_and_the_plots_still_come(tmp_path
     by = {s["solver"]: s for s in res.summary()}
     assert by["test-out-of-range"]["feasible_pct"] == 0 and by["savings"]["feasible_pct"] == 100
     assert (tmp_path / "routes.png").is_file() and (tmp_path / "gap_vs_time.png").is_file()
+
+
+def test_problem_metrics_become_summary_columns(monkeypatch):
+    """A problem's ``metrics`` are averaged per solver over feasible rows and shown in the table."""
+    import dataclasses
+
+    from routing_gym.registry import problems
+
+    tsp = problems()["tsp"]
+    monkeypatch.setitem(problems(), "tsp", dataclasses.replace(
+        tsp, metrics=lambda inst, sol: {"first_node": float(sol[0]), "decisions": float(len(sol))}))
+    res = compare("routing_gym/TSP-v0", ["nn"], num_instances=2, seed=0, num_nodes=6,
+                  jobs=1, isolate=False, progress=False, plots=False)
+    (summary,) = res.summary()
+    firsts = [float(r.solution[0]) for r in res.rows]
+    assert summary["first_node"] == pytest.approx(np.mean(firsts))
+    assert summary["decisions"] == 6
+    assert summary["ms_per_decision"] == pytest.approx(np.mean([1000 * r.time_s / 6 for r in res.rows]))
+    header = res.table().splitlines()[1]
+    assert "first_node" in header and "ms_per_decision" in header
