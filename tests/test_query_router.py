@@ -182,7 +182,7 @@ def test_loader__generic_load_instance_takes_budget_and_cost_weight(tmp_path: Pa
 
 
 @pytest.mark.parametrize(("rows", "header", "match"), [
-    (GOOD_ROWS, "query_id,model,cost,family,length", r"missing column\(s\) score"),
+    (GOOD_ROWS, "query_id,model,cost,family,length", r"row 1 \(the header\): missing column\(s\) score"),
     (GOOD_ROWS[:2] + ["q2,a,nan,0.2,text,5"] + GOOD_ROWS[3:], HEADER, r"row 4: score is 'nan'"),
     (GOOD_ROWS[:3] + ["q2,b,1,-0.02,text,5"] + GOOD_ROWS[4:], HEADER, r"row 5: negative cost -0.02"),
     (GOOD_ROWS + ["q1,a,1,0.1,code,3"], HEADER, r"row 10: duplicate row for query 'q1' and model 'a' \(first at row 2\)"),
@@ -195,6 +195,70 @@ def test_loader__malformed_table_raises_naming_the_row(tmp_path: Path, rows: lis
     with pytest.raises(InstanceError, match=match) as exc:
         load_table(path, train_fraction=0.0)
     assert "bad.csv" in str(exc.value)
+
+
+def write_parquet(path: Path, rows: list[str | None], header: str = HEADER) -> Path:
+    """The CSV rows as a Parquet file: numeric columns as float64 (``None`` cells as nulls), others as text."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    names = header.split(",")
+    cells = [r.split(",") for r in rows]
+    columns = {}
+    for j, name in enumerate(names):
+        col = [c[j] if c[j] != "null" else None for c in cells]
+        try:
+            columns[name] = pa.array([None if v is None else float(v) for v in col], type=pa.float64())
+        except ValueError:
+            columns[name] = pa.array(col, type=pa.string())
+    pq.write_table(pa.table(columns), path)
+    return path
+
+
+def test_loader__parquet_table_equals_the_csv_one(tmp_path: Path) -> None:
+    a = load_table(write_table(tmp_path / "t.csv", GOOD_ROWS), budget=1.0, cost_weight=2.0, train_fraction=0.5)
+    b = load_table(write_parquet(tmp_path / "t.parquet", GOOD_ROWS), budget=1.0, cost_weight=2.0, train_fraction=0.5)
+    assert a.query_ids == b.query_ids and a.model_names == b.model_names and a.family_names == b.family_names
+    for field in ("quality", "cost", "features", "family", "train_quality", "train_cost"):
+        assert np.array_equal(getattr(a, field), getattr(b, field)), field
+
+
+# Parquet rows are numbered from 1 (no header line): one less than the CSV line of the same row.
+@pytest.mark.parametrize(("rows", "header", "match"), [
+    (GOOD_ROWS, "query_id,model,cost,family,length", r"the schema \(column names\): missing column\(s\) score"),
+    (GOOD_ROWS[:2] + ["q2,a,nan,0.2,text,5"] + GOOD_ROWS[3:], HEADER, r"row 3: score is 'nan'"),
+    (GOOD_ROWS[:2] + ["q2,a,null,0.2,text,5"] + GOOD_ROWS[3:], HEADER, r"row 3: score '' is not a number"),
+    (GOOD_ROWS[:3] + ["q2,b,1,-0.02,text,5"] + GOOD_ROWS[4:], HEADER, r"row 4: negative cost -0.02"),
+    (GOOD_ROWS + ["q1,a,1,0.1,code,3"], HEADER, r"row 9: duplicate row for query 'q1' and model 'a' \(first at row 1\)"),
+    (GOOD_ROWS[:-1], HEADER, r"query 'q4' \(first at row 7\) has no row for model 'b'"),
+    (GOOD_ROWS[:1] + ["q1,b,x,0.01,code,3"], HEADER, r"row 2: score 'x' is not a number"),
+])
+def test_loader__malformed_parquet_table_raises_naming_the_row(tmp_path: Path, rows: list[str], header: str,
+                                                                 match: str) -> None:
+    path = write_parquet(tmp_path / "bad.parquet", rows, header)
+    with pytest.raises(InstanceError, match=match) as exc:
+        load_table(path, train_fraction=0.0)
+    assert "bad.parquet" in str(exc.value)
+
+
+def test_loader__corrupt_parquet_raises_naming_the_file(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "cut.parquet"
+    path.write_bytes(write_parquet(tmp_path / "t.parquet", GOOD_ROWS).read_bytes()[:60])
+    with pytest.raises(InstanceError, match=r"cut.parquet: not a readable Parquet table"):
+        load_table(path, train_fraction=0.0)
+
+
+def test_loader__routerbench_parquet_loads_like_the_csv(shared_data: Path, tmp_path: Path) -> None:
+    path = shared_data / "llm_routing" / "routerbench_long.csv"
+    if not path.exists():
+        pytest.skip("the RouterBench table is not redistributed; set ROUTING_GYM_DATA to the shared data")
+    pa_csv = pytest.importorskip("pyarrow.csv")
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa_csv.read_csv(path), tmp_path / "rb.parquet")
+    a, b = load_table(path, cost_weight=30.0), load_table(tmp_path / "rb.parquet", cost_weight=30.0)
+    assert a.query_ids == b.query_ids and np.array_equal(a.utility(), b.utility())
 
 
 def test_loader__routerbench_table_matches_its_stated_accuracies(shared_data: Path) -> None:

@@ -14,10 +14,15 @@ tables (the fitted routers learn there), the other half is the stream the episod
 in order. ``train_fraction=0`` replays every query and leaves no training set. Without
 feature columns the features are one column of zeros (the family is all a router sees).
 
+The same table may be a Parquet file (``.parquet``, read with ``pyarrow``: ``pip install
+routing-gym[parquet]``): the same columns (numbers, strings; a null is an empty cell) and the
+same checks, row for row.
+
 Every malformed table raises :class:`~routing_gym.errors.InstanceError` naming the file and the
-row (the line number, the header being line 1): missing columns, a short row, a non-numeric
-or NaN score, a negative or non-numeric cost, a duplicate (query, model) row, or a query
-without a row for some model.
+row: missing columns, a short row, a non-numeric, null or NaN score, a negative or non-numeric
+cost, a duplicate (query, model) row, or a query without a row for some model. Rows are
+numbered as a reader sees them: in a CSV, the line number (the header being line 1); in a
+Parquet file, the data row counted from 1.
 """
 
 from __future__ import annotations
@@ -36,11 +41,26 @@ from routing_gym.errors import InstanceError
 REQUIRED = ("query_id", "model", "score", "cost")
 
 
+#: the first bytes of every Parquet file
+PARQUET_MAGIC = b"PAR1"
+
+
 def sniff(path: Path, head: str) -> bool:
     """Whether the first line is a CSV header holding :data:`REQUIRED`."""
     first = head.splitlines()[0] if head.strip() else ""
     cols = {c.strip().lower() for c in first.split(",")}
     return set(REQUIRED) <= cols
+
+
+def is_parquet(path: Path) -> bool:
+    """Whether ``path`` starts with the Parquet magic bytes."""
+    with open(path, "rb") as fh:
+        return fh.read(len(PARQUET_MAGIC)) == PARQUET_MAGIC
+
+
+def sniff_parquet(path: Path, head: str) -> bool:
+    """Whether ``path`` is a Parquet file (its magic bytes; the text ``head`` is not used)."""
+    return is_parquet(path)
 
 
 def _number(text: str, path: Path, line: int, column: str) -> float:
@@ -53,17 +73,50 @@ def _number(text: str, path: Path, line: int, column: str) -> float:
     return value
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+def _cell(value: Any) -> str:
+    """A Parquet cell as the text a CSV would hold (``repr`` keeps floats exact; null is empty)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _read_parquet(path: Path) -> tuple[list[str], list[list[str]], int]:
+    """Header, rows as text cells and the number of the first data row (1) of a Parquet file."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InstanceError(f"{path}: reading Parquet tables needs pyarrow (pip install routing-gym[parquet])") from None
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for corrupt files
+        raise InstanceError(f"{path}: not a readable Parquet table: {type(exc).__name__}: {exc}") from None
+    header = [str(c).strip() for c in table.column_names]
+    columns = [[_cell(v) for v in table.column(c).to_pylist()] for c in table.column_names]
+    return header, [list(r) for r in zip(*columns)], 1
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[list[str]], int]:
+    """Header, rows (blank lines dropped later) and the line number of the first data row (2) of a CSV."""
     try:
         with open(path, newline="", encoding="utf-8") as fh:
             reader = csv.reader(fh)
             header = [h.strip() for h in next(reader, [])]
-            rows = [(i + 2, r) for i, r in enumerate(reader) if any(c.strip() for c in r)]
+            rows = list(reader)
     except (UnicodeDecodeError, csv.Error) as exc:
         raise InstanceError(f"{path}: not a readable CSV table: {exc}") from None
+    return header, rows, 2
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Header and numbered rows (``(row number, {column: text})``) of a CSV or Parquet table."""
+    header, raw, first = _read_parquet(path) if is_parquet(path) else _read_csv(path)
+    rows = [(i + first, r) for i, r in enumerate(raw) if any(c.strip() for c in r)]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise InstanceError(f"{path}: missing column(s) {', '.join(missing)} (header: {','.join(header)[:200]!r}); "
+        where = "row 1 (the header)" if first == 2 else "the schema (column names)"
+        raise InstanceError(f"{path}: {where}: missing column(s) {', '.join(missing)} (header: {','.join(header)[:200]!r}); "
                             f"a score table needs {', '.join(REQUIRED)}")
     out = []
     for line, r in rows:
