@@ -1,0 +1,1 @@
+"""eVTOL vertiport fleet scheduling: ``routing_gym/VertiportFleet-v0``."""
