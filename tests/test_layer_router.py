@@ -206,3 +206,19 @@ def test_viewer__chart_of_a_routing_against_the_oracle() -> None:
     env.reset()
     env.step(BIG)
     assert "|B   |" in env.render()
+
+
+def test_compare__shows_loss_compute_and_gain_share_columns() -> None:
+    from routing_gym.compare import compare
+
+    res = compare(ENV_ID, ["all-small", "one-big-layer", "oracle"], num_instances=2, seed=0, jobs=1, isolate=False,
+                  progress=False, plots=False, num_layers=5, num_tokens=3, batch_budget=20)
+    by = {s["solver"]: s for s in res.summary()}
+    assert by["all-small"]["gain_share"] == 0.0 and by["oracle"]["gain_share"] == pytest.approx(1.0)
+    assert by["all-small"]["compute"] == 5.0 and 0.0 < by["one-big-layer"]["gain_share"] < 1.0 + 1e-12
+    insts = {r.instance: r for r in res.rows if r.solver == "oracle"}
+    from routing_gym.envs.layer_router.types import routing_loss
+
+    loss = np.mean([routing_loss(i, np.asarray(insts[n].solution))[0] / 3 for n, i in zip(res.names, res.instances)])
+    assert by["oracle"]["loss"] == pytest.approx(loss)
+    assert all(k in res.table().splitlines()[1] for k in ("loss", "compute", "gain_share"))

@@ -345,6 +345,32 @@ def test_metrics__gain_share_is_zero_for_the_reference_and_one_for_the_oracle() 
     assert math.isnan(calls_to_reach([(0.1, 0.2)], 0.5))
 
 
+@pytest.mark.parametrize(("seed", "budget_ratio", "abstain"), [(0, 0.25, False), (1, 0.4, True), (2, 2.0, False),
+                                                              (3, 0.1, False)])
+def test_oracle_bound__bounds_the_brute_force_optimum_and_equals_it_when_the_budget_cannot_bind(
+        seed: int, budget_ratio: float, abstain: bool) -> None:
+    from routing_gym.envs.query_router.metrics import oracle_bound
+
+    inst = QueryRouterGenerator(num_models=3, num_queries=5, num_train=0, budget_ratio=budget_ratio, cost_weight=0.5,
+                                allow_abstain=abstain)(np.random.default_rng(seed))
+    best = brute_force(inst)
+    assert oracle_bound(inst) >= best - 1e-9
+    free = inst.replace(budget=math.inf)
+    assert math.isclose(oracle_bound(free), brute_force(free), abs_tol=1e-9)
+
+
+def test_compare__shows_quality_cost_and_gain_share_columns() -> None:
+    from routing_gym.compare import compare
+
+    res = compare(ENV_ID, ["cheapest", "oracle"], num_instances=2, seed=0, jobs=1, isolate=False, progress=False,
+                  plots=False, num_models=3, num_queries=8, num_train=20, budget_ratio=5.0, cost_weight=0.5)
+    by = {s["solver"]: s for s in res.summary()}
+    # no binding budget: the bound is the oracle itself, so the shares are exactly 0 and 1
+    assert by["cheapest"]["gain_share"] == 0.0 and math.isclose(by["oracle"]["gain_share"], 1.0)
+    assert by["oracle"]["quality"] >= by["cheapest"]["quality"] and by["cheapest"]["cost"] > 0
+    assert all(k in res.table().splitlines()[1] for k in ("quality", "cost", "gain_share"))
+
+
 def test_ppo_router__trains_and_routes_feasibly(tmp_path: Path) -> None:
     import torch
 

@@ -8,28 +8,9 @@ import numpy as np
 
 from routing_gym.baselines.base import Solver, register_solver
 from routing_gym.baselines.oracle import OracleSolver
+from routing_gym.envs.layer_router.metrics import play_plan
 from routing_gym.envs.layer_router.oracle import oracle_routing
-from routing_gym.envs.layer_router.types import BIG, SKIP, SMALL, LayerRouterInstance, evaluate_layer_router
-
-
-def play_plan(instance: LayerRouterInstance, plan: np.ndarray) -> list[list[int]]:
-    """``plan`` (``(T, L)`` options) made affordable: each option that a budget cannot pay is
-    downgraded (big -> small -> skip), token after token, layer after layer, as the env's mask would."""
-    inst = instance
-    units = inst.unit_cost
-    tok_cap = np.inf if inst.token_budget is None else inst.token_budget
-    left_batch = np.inf if inst.batch_budget is None else float(inst.batch_budget)
-    out = np.asarray(plan, dtype=np.int64).copy()
-    for t in range(inst.num_tokens):
-        left_tok = float(tok_cap)
-        for l in range(inst.num_layers):
-            o = int(out[t, l])
-            while o != SKIP and units[o] > min(left_tok, left_batch):
-                o -= 1
-            out[t, l] = o
-            left_tok -= units[o]
-            left_batch -= units[o]
-    return out.tolist()
+from routing_gym.envs.layer_router.types import BIG, SMALL, LayerRouterInstance, evaluate_layer_router
 
 
 class _PatternSolver(Solver):

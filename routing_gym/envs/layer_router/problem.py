@@ -5,6 +5,7 @@ from __future__ import annotations
 from routing_gym.envs.layer_router import viewer
 from routing_gym.envs.layer_router.generator import LayerRouterGenerator
 from routing_gym.envs.layer_router.kernel import LayerRouterKernel
+from routing_gym.envs.layer_router.metrics import compare_metrics
 from routing_gym.envs.layer_router.types import LayerRouterInstance, evaluate_layer_router
 from routing_gym.registry import EnvEntry, Problem
 
@@ -24,4 +25,5 @@ PROBLEM = Problem(
     label_solvers=("oracle",),
     sense="min",
     baselines="routing_gym.baselines.layer_router",
+    metrics=compare_metrics,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from routing_gym.envs.query_router import io, viewer
+from routing_gym.envs.query_router.metrics import compare_metrics
 from routing_gym.envs.query_router.generator import QueryRouterGenerator
 from routing_gym.envs.query_router.kernel import QueryRouterKernel
 from routing_gym.envs.query_router.types import QueryRouterInstance, evaluate_query_router
@@ -27,4 +28,5 @@ PROBLEM = Problem(
     sense="max",
     baselines="routing_gym.baselines.query_router",
     agents=None,
+    metrics=compare_metrics,
 )
