@@ -19,22 +19,24 @@ from routing_gym.envs.query_router.types import QueryRouterInstance
 
 @register_solver("random")
 class RandomRouter(Solver):
-    """Each query to a uniformly random affordable model (seeded by ``seed``)."""
+    """A uniformly random feasible decision at each step (seeded by ``seed``); one hook per problem
+    (``@RandomRouter.for_problem("<name>")``): the query router's is below."""
 
-    problems = ("query_router",)
 
-    def solve(self, instance: QueryRouterInstance) -> list[str | None]:
-        rng = np.random.default_rng(self.seed)
-        spent, out = 0.0, []
-        for q in range(instance.num_queries):
-            fits = np.flatnonzero(instance.cost[q] <= instance.budget - spent)
-            if fits.size == 0:
-                out.append(None)
-                continue
-            m = int(rng.choice(fits))
-            spent += float(instance.cost[q, m])
-            out.append(instance.model_names[m])
-        return out
+@RandomRouter.for_problem("query_router")
+def random_query_router(solver: Solver, instance: QueryRouterInstance) -> list[str | None]:
+    """Each query to a uniformly random affordable model."""
+    rng = np.random.default_rng(solver.seed)
+    spent, out = 0.0, []
+    for q in range(instance.num_queries):
+        fits = np.flatnonzero(instance.cost[q] <= instance.budget - spent)
+        if fits.size == 0:
+            out.append(None)
+            continue
+        m = int(rng.choice(fits))
+        spent += float(instance.cost[q, m])
+        out.append(instance.model_names[m])
+    return out
 
 
 @CheapestInsertionSolver.for_problem("query_router")
