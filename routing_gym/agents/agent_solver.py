@@ -5,11 +5,18 @@ Specs (values are split on ``:``, so every option is its own ``key=value``)::
     agent                                   the shipped checkpoint for the problem and size
     agent:pretrained=tsp50                  a shipped checkpoint by name
     agent:path=runs/tsp20/best              a checkpoint folder
+    agent:path=router.zip                   an SB3 model.save file (MaskablePPO or PPO), any problem
     agent:pretrained=tsp50:augment=8        greedy on the 8 symmetries of the unit square
     agent:decode=sample:samples=16:augment=8:starts=10   best of 8 * 10 * 16 rollouts
 
 Every rollout is built (and costed) by the environment; the best one wins.
 Decoding is a fixed amount of work, so ``time_limit`` is not used.
+
+A ``path`` that is an SB3 zip (:func:`~routing_gym.baselines.sb3_policy.is_sb3_checkpoint`) is
+played by :class:`~routing_gym.baselines.sb3_policy.SB3PolicySolver` on whatever registered
+problem the instance belongs to (greedy, or ``decode=sample`` for one sampled rollout; the
+pointer options ``samples``, ``augment``, ``starts`` do not apply). The per-problem names
+``layer-ppo``, ``query-ppo`` and ``agv-ppo`` remain aliases for their problems.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from routing_gym.baselines.base import Solver, register_solver
+from routing_gym.baselines.sb3_policy import SB3PolicySolver, is_sb3_checkpoint
 from routing_gym.errors import SolverError
 from routing_gym.registry import problems as registered_problems
 
@@ -60,12 +68,22 @@ class AgentSolver(Solver):
         if path is not None and not Path(str(path)).exists():
             raise SolverError(f"agent: checkpoint path {path!r} does not exist")
         self.path = None if path is None else str(path)
+        self._sb3 = None if path is None else self._sb3_solver(Path(str(path)), decode, samples, augment, starts)
         self.pretrained = "auto" if path is None and pretrained is None else pretrained
         self.decode = decode
         self.samples, self.augment, self.starts = int(samples), int(augment), int(starts)
         self.temperature = float(temperature)
         self.device = device
         self._policies: dict[str, Any] = {}
+
+    def _sb3_solver(self, path: Path, decode: str, samples: int, augment: int, starts: int) -> SB3PolicySolver | None:
+        """The solver of an SB3 zip at ``path`` (``None`` for a pointer-policy folder)."""
+        if not is_sb3_checkpoint(path):
+            return None
+        if (int(samples), int(augment), int(starts)) != (1, 1, 1):
+            raise SolverError(f"agent: {path} is an SB3 checkpoint: it plays one rollout (decode=greedy or sample); "
+                              f"samples, augment and starts are for pointer-policy checkpoints")
+        return SB3PolicySolver(self.time_limit, self.seed, path=str(path), deterministic=decode == "greedy")
 
     def _checkpoint_name(self, instance: Any) -> str:
         if self.path is not None:
@@ -102,6 +120,8 @@ class AgentSolver(Solver):
         """Any registered problem for which a checkpoint (given or shipped) plays this instance."""
         from routing_gym.registry import UnknownProblemError
 
+        if self._sb3 is not None:
+            return self._sb3.supports(instance)
         try:
             self.policy_for(instance)
         except (SolverError, UnknownProblemError):
@@ -114,6 +134,8 @@ class AgentSolver(Solver):
 
         if not instances:
             return []
+        if self._sb3 is not None:
+            return [self._sb3.solve(inst) for inst in instances]
         policy = self.policy_for(instances[0])
         res = rollout(policy, instances, decode=self.decode, samples=self.samples, augment=self.augment,
                       starts=self.starts, temperature=self.temperature, seed=self.seed)
@@ -121,6 +143,13 @@ class AgentSolver(Solver):
 
     def solve(self, instance: Any) -> Any:
         return self.solve_many([instance])[0]
+
+    def warmup(self) -> None:
+        """Load an SB3 checkpoint untimed; decode tiny instances of the shipped problems otherwise."""
+        if self._sb3 is not None:
+            self._sb3.warmup()
+        else:
+            super().warmup()
 
     def __repr__(self) -> str:
         src = f"path={self.path!r}" if self.path else f"pretrained={self.pretrained!r}"
