@@ -327,6 +327,28 @@ def evaluate_vertiport_fleet(instance: VertiportInstance, solution: Sequence[Any
     return Evaluation(sim.profit, True, None)
 
 
+def day_figures(instance: VertiportInstance, solution: Sequence[Any]) -> dict[str, float]:
+    """Figures of a feasible schedule beside its profit (the problem's ``metrics``): ``passengers``
+    carried, ``answer_rate`` (their share of the day's demand), ``flights``, ``empty_flights`` and
+    ``decisions`` (the environment's decisions: one per aircraft on the ground per step)."""
+    flights = parse_flights(instance, solution)
+    sim = _Day(instance)
+    by_step: dict[int, list[tuple[int, int]]] = {}
+    for t, a, d in flights:
+        by_step.setdefault(t, []).append((a, d))
+    decisions = 0
+    for t in range(instance.horizon):
+        decisions += sum(1 for r in sim.ready if r <= t)
+        for a, d in by_step.get(t, ()):
+            why = sim.fly(t, a, d)
+            if why:
+                raise InstanceError(f"flight of aircraft {a} at time {t} to {d}: {why}")
+        sim.charge(t)
+    total = int(instance.demand.sum())
+    return {"passengers": float(sim.passengers), "answer_rate": sim.passengers / max(total, 1),
+            "flights": float(len(flights)), "empty_flights": float(sim.empty), "decisions": float(decisions)}
+
+
 class _Day:
     """Plain per-aircraft simulation of the rules (the reference ``evaluate`` uses)."""
 
@@ -337,6 +359,7 @@ class _Day:
         self.soc = [float(x) for x in inst.soc0]
         self.waiting = np.array(inst.demand, dtype=np.int64)  # passengers still waiting, per arrival step
         self.profit = 0.0
+        self.passengers, self.empty = 0, 0
 
     def fly(self, t: int, a: int, d: int) -> str | None:
         inst, o = self.inst, self.loc[a]
@@ -360,6 +383,8 @@ class _Day:
         took = boarding(self.waiting[lo: t + 1, o, d], inst.seats[a])
         self.waiting[lo: t + 1, o, d] -= took
         self.profit += float(took.sum()) * float(inst.fares[o, d]) - float(inst.flight_cost[o, d])
+        self.passengers += int(took.sum())
+        self.empty += int(took.sum() == 0)
         self.soc[a] = after
         self.loc[a] = d
         self.ready[a] = t + int(inst.takeoff_delay[t, o]) + int(inst.flight_steps[o, d])

@@ -1,0 +1,422 @@
+"""The time-expanded fleet model on CP-SAT: ``cpsat-hindsight`` (a bound) and ``rolling-cpsat`` (a policy).
+
+**The model** (:func:`build_fleet_model`) plans the departures of steps ``t0 .. t1 - 1`` of a day.
+Per aircraft ``a``, one node per step ``t`` and vertiport ``v`` it can have reached on the ground
+(earliest arrival by shortest flight times from where it is), with two kinds of arcs:
+
+* ``wait[a, t, v]`` to ``(t + 1, v)``, and ``charge[a, t, v] <= wait[a, t, v]``: it takes one of
+  ``v``'s chargers during ``t`` (``sum_a charge[a, t, v] <= chargers[v]``);
+* ``fly[a, t, o, d]`` to ``(t + takeoff_delay[t, o] + flight_steps[o, d], d)`` where the route is
+  open and the aircraft up at ``t``; an arc landing after ``t1`` ends the aircraft's path.
+
+Flow conservation at every node (one unit per aircraft, from where and when it is next on the
+ground). The battery ``soc[a, t]`` (integer, :data:`ENERGY_SCALE` units per kWh, at most the
+capacity) falls by the flight's energy at take-off and rises by at most a charge per charging
+step: ``soc[a, t + 1] <= soc[a, t] - energy * fly + charge_kwh * charge``, and a flight needs
+``soc[a, t] >= reserve + energy``. Parking: ``occ[v, t]``, the aircraft at or flying to ``v``
+(the rules' count), changes by the flights of each step and stays ``<= parking[v]``. Demand:
+``board[s, t, o, d]`` passengers of cohort ``s`` (arrived at ``s``) board the flights ``o -> d``
+leaving at ``t`` in ``[s, s + max_wait]``: at most the cohort, at most the seats flown. The
+objective is fares boarded minus flight costs (:data:`MONEY_SCALE` units per money unit).
+
+**Why it bounds the day's profit.** Every schedule the rules admit is a solution of the model:
+the rules' parking test at each take-off implies ``occ <= parking`` after every step; their
+charging (lowest charge first, ``chargers[v]`` at a time) is one choice of ``charge``; their
+boarding (oldest first) is one assignment of ``board``; and in the bound the data are rounded in
+the optimistic direction (energies and costs down, charge, capacity and fares up). The rules'
+other test, a charger at the destination when the aircraft would land unable to leave again, is
+left out. So the model's optimum, and CP-SAT's proven bound on it, is at least any policy's
+profit on the day: ``cpsat-hindsight`` reports it as a **bound (hindsight)**, not a policy.
+
+**Its schedule.** The model's plan may use what the rules do not allow (a charger they give to a
+lower-charged aircraft, a landing that needs a charger); the plan is flown through the kernel by
+:func:`~routing_gym.baselines.vertiport_fleet.plans.fly_plan`, which delays a refused leg until
+admitted, so the schedule returned is feasible and replays to the profit ``evaluate`` gives.
+``last_stats`` holds the bound, the model's objective, the flown profit and whether the plan
+needed repair.
+
+**rolling-cpsat** re-solves the same model every ``every`` steps over ``lookahead`` steps from
+the kernel's state (where each aircraft is, its charge, the passengers already waiting), with the
+future it cannot see replaced by the forecast: arrivals are the Poisson means ``demand_rate``
+(in tenths of a passenger), take-offs undelayed, today's closures and failures as they are now.
+It flies the plan's legs through the kernel as above and sees no realised future.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from routing_gym.baselines.base import Solver, register_solver
+from routing_gym.baselines.cpsat import CPSATSolver
+from routing_gym.baselines.vertiport_fleet.plans import PlannedLegs, fly_plan, plan_rule
+from routing_gym.baselines.vertiport_fleet.rules import play_rule
+from routing_gym.envs.vertiport_fleet.kernel import VertiportKernel
+from routing_gym.envs.vertiport_fleet.types import VertiportInstance
+from routing_gym.errors import SolverError
+
+#: battery units per kWh in the model (10 Wh)
+ENERGY_SCALE = 100
+#: objective units per money unit
+MONEY_SCALE = 1000
+
+
+@dataclass(frozen=True)
+class FleetWindow:
+    """What the model plans: departures at steps ``t0 .. t1 - 1`` of ``instance``'s network.
+
+    :param instance: the network (distances, fares, capacities, battery, seats).
+    :param t0: first planned step.
+    :param t1: end of the window (exclusive).
+    :param loc: ``(A,)`` vertiport each aircraft is at or flying to.
+    :param ready: ``(A,)`` step from which it is on the ground there.
+    :param soc: ``(A,)`` its charge in kWh.
+    :param arrival: ``(S,)`` arrival steps of the passenger cohorts.
+    :param cohorts: ``(S, V, V)`` passengers of each cohort, in units of ``1 / unit`` passenger (integers).
+    :param closed: ``(t1 - t0, V, V)`` routes closed at each planned step.
+    :param down: ``(t1 - t0, A)`` aircraft down at each planned step.
+    :param delay: ``(t1 - t0, V)`` take-off delays in steps.
+    :param unit: model units per passenger.
+    :param optimistic: round the data in the bound's direction (else to the nearest unit).
+    :param end_kwh_value: money per kWh left in each battery at ``t1`` (a look-ahead's end value).
+    """
+
+    instance: VertiportInstance
+    t0: int
+    t1: int
+    loc: np.ndarray
+    ready: np.ndarray
+    soc: np.ndarray
+    arrival: np.ndarray
+    cohorts: np.ndarray
+    closed: np.ndarray
+    down: np.ndarray
+    delay: np.ndarray
+    unit: int = 1
+    optimistic: bool = True
+    end_kwh_value: float = 0.0
+
+
+def hindsight_window(instance: VertiportInstance) -> FleetWindow:
+    """The whole realised day, from its start."""
+    t = instance.horizon
+    return FleetWindow(instance, 0, t, np.asarray(instance.start), np.zeros(instance.num_aircraft, np.int64),
+                       np.asarray(instance.soc0), np.arange(t), np.asarray(instance.demand), np.asarray(instance.closed),
+                       np.asarray(instance.down), np.asarray(instance.takeoff_delay))
+
+
+def shortest_steps(steps: np.ndarray) -> np.ndarray:
+    """``(V, V)`` fewest steps between vertiports over any chain of flights (Floyd-Warshall, no delays)."""
+    d = steps.astype(np.int64).copy()
+    for k in range(d.shape[0]):
+        d = np.minimum(d, d[:, k: k + 1] + d[k: k + 1, :])
+    return d
+
+
+class FleetModel:
+    """The CP-SAT model of a :class:`FleetWindow` (see the module docstring) and its variables."""
+
+    def __init__(self, w: FleetWindow) -> None:
+        from ortools.sat.python import cp_model
+
+        self.w, self.m = w, cp_model.CpModel()
+        inst = w.instance
+        up = math.ceil if w.optimistic else round
+        down = math.floor if w.optimistic else round
+        self.energy = np.vectorize(lambda x: down(x * ENERGY_SCALE))(inst.flight_energy).astype(np.int64)
+        self.fare = np.vectorize(lambda x: up(x * MONEY_SCALE / w.unit))(inst.fares).astype(np.int64)
+        self.cost = np.vectorize(lambda x: down(x * MONEY_SCALE))(inst.flight_cost).astype(np.int64)
+        self.reserve = down(inst.reserve_kwh * ENERGY_SCALE)
+        self.battery = up(inst.battery_kwh * ENERGY_SCALE)
+        self.charge_units = up(inst.charge_kwh * ENERGY_SCALE)
+        self.fly: dict[tuple[int, int, int, int], Any] = {}
+        self.wait: dict[tuple[int, int, int], Any] = {}
+        self.charging: dict[tuple[int, int, int], Any] = {}
+        self.soc: dict[tuple[int, int], Any] = {}
+        self.board: dict[tuple[int, int, int, int], Any] = {}
+        self.shortest = shortest_steps(inst.flight_steps)
+        for a in range(inst.num_aircraft):
+            self._aircraft(a)
+        self._chargers()
+        self._parking()
+        revenue = self._boarding()
+        self._objective(revenue)
+
+    # --- per aircraft: arcs, flow conservation, battery ------------------------------------------
+    def _aircraft(self, a: int) -> None:
+        w, m, inst = self.w, self.m, self.w.instance
+        start = max(int(w.ready[a]), w.t0)
+        if start >= w.t1:
+            return  # in the air for the whole window
+        home = int(w.loc[a])
+        earliest = start + self.shortest[home]
+        inflow: dict[tuple[int, int], list[Any]] = {}
+        flights: dict[int, list[tuple[Any, int]]] = {}
+        charges: dict[int, list[Any]] = {}
+        need = (self.reserve + self.energy) <= self.battery  # flights a full battery can make
+        for t in range(start, w.t1):
+            k = t - w.t0
+            for v in np.flatnonzero(earliest <= t):
+                v = int(v)
+                outs = []
+                wv = m.NewBoolVar("")
+                self.wait[a, t, v] = wv
+                outs.append(wv)
+                if t + 1 < w.t1:
+                    inflow.setdefault((t + 1, v), []).append(wv)
+                if inst.chargers[v] > 0 and self.charge_units > 0:
+                    c = m.NewBoolVar("")
+                    m.AddImplication(c, wv)
+                    self.charging[a, t, v] = c
+                    charges.setdefault(t, []).append(c)
+                if not w.down[k, a]:
+                    for d in range(inst.num_vertiports):
+                        if d == v or w.closed[k, v, d] or not need[v, d]:
+                            continue
+                        f = m.NewBoolVar("")
+                        self.fly[a, t, v, d] = f
+                        flights.setdefault(t, []).append((f, int(self.energy[v, d])))
+                        outs.append(f)
+                        land = t + int(w.delay[k, v]) + int(inst.flight_steps[v, d])
+                        if land < w.t1:
+                            inflow.setdefault((land, d), []).append(f)
+                source = 1 if (t == start and v == home) else 0
+                m.Add(sum(outs) == source + sum(inflow.get((t, v), [])))
+        self._battery(a, start, flights, charges)
+
+    def _battery(self, a: int, start: int, by_t: dict[int, list[tuple[Any, int]]], charges: dict[int, list[Any]]) -> None:
+        """``soc[a, t]`` from ``start`` to ``t1``: take-offs draw their energy, charging steps add at most a charge."""
+        w, m = self.w, self.m
+        soc0 = min(self.battery, (math.ceil if w.optimistic else round)(float(w.soc[a]) * ENERGY_SCALE))
+        prev = m.NewConstant(int(soc0))
+        self.soc[a, start] = prev
+        for t in range(start, w.t1):
+            flights = by_t.get(t, [])
+            if flights:
+                m.Add(prev >= sum((self.reserve + e) * f for f, e in flights))
+            nxt = m.NewIntVar(0, self.battery, "")
+            m.Add(nxt <= prev - sum(e * f for f, e in flights) + self.charge_units * sum(charges.get(t, [])))
+            self.soc[a, t + 1] = nxt
+            prev = nxt
+
+    # --- shared resources -------------------------------------------------------------------------
+    def _chargers(self) -> None:
+        per: dict[tuple[int, int], list[Any]] = {}
+        for (_, t, v), c in self.charging.items():
+            per.setdefault((t, v), []).append(c)
+        for (t, v), cs in per.items():
+            if len(cs) > self.w.instance.chargers[v]:
+                self.m.Add(sum(cs) <= int(self.w.instance.chargers[v]))
+
+    def _parking(self) -> None:
+        """``occ[v, t + 1] = occ[v, t] + landings booked - take-offs`` at ``t``, within ``0 .. parking[v]``."""
+        w, m, inst = self.w, self.m, self.w.instance
+        delta: dict[tuple[int, int], list[tuple[Any, int]]] = {}
+        for (_, t, o, d), f in self.fly.items():
+            delta.setdefault((t, d), []).append((f, 1))
+            delta.setdefault((t, o), []).append((f, -1))
+        occ0 = np.bincount(np.asarray(w.loc, dtype=np.int64), minlength=inst.num_vertiports)
+        for v in range(inst.num_vertiports):
+            occ: Any = int(occ0[v])
+            for t in range(w.t0, w.t1):
+                terms = delta.get((t, v))
+                if not terms:
+                    continue
+                nxt = m.NewIntVar(0, int(inst.parking[v]), "")
+                m.Add(nxt == occ + sum(s * f for f, s in terms))
+                occ = nxt
+
+    def _boarding(self) -> list[tuple[Any, int]]:
+        w, m, inst = self.w, self.m, self.w.instance
+        seats_by: dict[tuple[int, int, int], list[tuple[Any, int]]] = {}
+        for (a, t, o, d), f in self.fly.items():
+            seats_by.setdefault((t, o, d), []).append((f, int(inst.seats[a]) * w.unit))
+        boards: dict[tuple[int, int, int], list[Any]] = {}
+        revenue = []
+        idx = np.argwhere(w.cohorts > 0)
+        for i, o, d in idx:
+            s, count = int(w.arrival[i]), int(w.cohorts[i, o, d])
+            ys = []
+            for t in range(max(s, w.t0), min(s + inst.max_wait, w.t1 - 1) + 1):
+                if (t, int(o), int(d)) not in seats_by:
+                    continue
+                y = m.NewIntVar(0, count, "")
+                self.board[int(i), t, int(o), int(d)] = y
+                boards.setdefault((t, int(o), int(d)), []).append(y)
+                ys.append(y)
+                revenue.append((y, int(self.fare[o, d])))
+            if len(ys) > 1:
+                m.Add(sum(ys) <= count)
+        for key, ys in boards.items():
+            m.Add(sum(ys) <= sum(cap * f for f, cap in seats_by[key]))
+        return revenue
+
+    def _objective(self, revenue: list[tuple[Any, int]]) -> None:
+        from ortools.sat.python import cp_model
+
+        variables = [y for y, _ in revenue] + list(self.fly.values())
+        coefs = [c for _, c in revenue] + [-int(self.cost[o, d]) for (_, _, o, d) in self.fly]
+        per_unit = self.w.end_kwh_value * MONEY_SCALE / ENERGY_SCALE
+        if per_unit > 0:
+            ends = [self.soc[a, self.w.t1] for a in range(self.w.instance.num_aircraft) if (a, self.w.t1) in self.soc]
+            variables += ends
+            coefs += [max(1, round(per_unit))] * len(ends)
+        self.m.Maximize(cp_model.LinearExpr.WeightedSum(variables, coefs))
+
+    # --- hints and solutions --------------------------------------------------------------------------
+    def hint(self, flights: list[list[int]]) -> None:
+        """Hint a schedule's flights (others 0) as CP-SAT's first solution to try."""
+        planned = {(int(a), int(t), int(d)) for a, t, d in flights}
+        for (a, t, _, d), f in self.fly.items():
+            self.m.AddHint(f, (a, t, d) in planned)
+
+    def flights(self, found: Any) -> list[list[int]]:
+        """The planned flights ``[aircraft, time, destination]`` of a CP-SAT solution, in take-off order."""
+        out = [[a, t, d] for (a, t, _, d), f in self.fly.items() if found.BooleanValue(f)]
+        return sorted(out, key=lambda f: (f[1], f[0]))
+
+    @property
+    def size(self) -> dict[str, int]:
+        return {"fly": len(self.fly), "wait": len(self.wait), "charge": len(self.charging), "board": len(self.board)}
+
+
+# --- the solvers ---------------------------------------------------------------------------------------
+
+
+def solve_window(solver: CPSATSolver, window: FleetWindow, hint: list[list[int]] | None = None,
+                 deadline: float | None = None) -> tuple[list[list[int]], dict[str, Any]]:
+    """Build and solve the model of ``window`` within ``solver``'s time limit (or until ``deadline``,
+    a ``time.perf_counter()`` time); the planned flights and CP-SAT's statistics (money units).
+
+    :raises TimeoutError: when building took the whole limit or no solution was found.
+    """
+    t0 = time.perf_counter()
+    model = FleetModel(window)
+    if hint:
+        model.hint(hint)
+    build_s = time.perf_counter() - t0
+    limit = solver.time_limit
+    if deadline is not None:
+        limit = deadline - time.perf_counter()
+    elif limit is not None:
+        limit -= build_s
+    if limit is not None and limit <= 0:
+        raise TimeoutError(f"building the fleet model ({model.size['fly']} flight arcs) took the whole time limit")
+    saved, solver.time_limit = solver.time_limit, limit
+    try:
+        found = solver.search(model.m)
+    finally:
+        solver.time_limit = saved
+    stats = {**solver.last_stats, "build_s": build_s, **model.size}
+    stats["objective"] = stats["objective"] / MONEY_SCALE
+    stats["bound"] = stats["bound"] / MONEY_SCALE
+    return model.flights(found), stats
+
+
+@register_solver("cpsat-hindsight")
+class HindsightCPSAT(CPSATSolver):
+    """The time-expanded fleet model on the realised day: an upper bound on profit, not a policy.
+
+    ``last_stats["bound"]`` is CP-SAT's proven bound on the model's optimum, hence on every
+    policy's profit of the day (``status == "OPTIMAL"``: the model was solved to optimality);
+    the solution returned is the model's plan as the kernel flies it (module docstring).
+
+    :param hint: ``"greedy"`` (default): start CP-SAT from the greedy schedule; ``"none"``.
+    """
+
+    problems = ("vertiport_fleet",)
+
+    def __init__(self, time_limit: float | None = 60.0, seed: int = 0, workers: int = 1, hint: str = "greedy") -> None:
+        super().__init__(time_limit, seed, workers)
+        if hint not in ("greedy", "none"):
+            raise SolverError(f"cpsat-hindsight: hint must be 'greedy' or 'none', got {hint!r}")
+        self.hint = hint
+
+    def solve(self, instance: VertiportInstance) -> list[list[int]]:
+        if not isinstance(instance, VertiportInstance):
+            return super().solve(instance)
+        from routing_gym.baselines.vertiport_fleet.rules import greedy_rule
+
+        start = time.perf_counter()
+        hint = play_rule([instance], greedy_rule)[0][0] if self.hint == "greedy" else None
+        deadline = None if self.time_limit is None else start + self.time_limit
+        plan, stats = solve_window(self, hindsight_window(instance), hint, deadline)
+        from routing_gym.envs.vertiport_fleet.types import evaluate_vertiport_fleet
+
+        ev = evaluate_vertiport_fleet(instance, plan)
+        flights, profit = (plan, ev.cost) if ev.feasible else fly_plan(instance, plan)
+        self.last_stats = {**stats, "profit": profit, "repaired": not ev.feasible,
+                           "repair_reason": ev.violation, "exact": stats["status"] == "OPTIMAL"}
+        return flights
+
+
+@register_solver("rolling-cpsat")
+class RollingCPSAT(Solver):
+    """The fleet model re-solved every ``every`` steps over ``lookahead`` steps on the forecast: a policy.
+
+    :param lookahead: steps planned at each solve (default 12, one hour of 5-minute steps).
+    :param every: steps between solves (default 3).
+    :param time_limit: seconds of CP-SAT per solve (default 1; the whole day takes about
+        ``horizon / every`` of them).
+    :param end_kwh_value: money per kWh left at the end of a look-ahead (default: the energy price).
+    """
+
+    problems = ("vertiport_fleet",)
+
+    def __init__(self, time_limit: float | None = 1.0, seed: int = 0, lookahead: int = 12, every: int = 3,
+                 end_kwh_value: float | None = None) -> None:
+        super().__init__(time_limit, seed)
+        for name, value in (("lookahead", lookahead), ("every", every)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise SolverError(f"rolling-cpsat: {name} must be an integer >= 1, got {value!r}")
+        if every > lookahead:
+            raise SolverError(f"rolling-cpsat: every ({every}) must not exceed lookahead ({lookahead})")
+        self.lookahead, self.every = int(lookahead), int(every)
+        self.end_kwh_value = end_kwh_value
+        self.solves = 0
+
+    def solve(self, instance: VertiportInstance) -> list[list[int]]:
+        legs = PlannedLegs(instance.num_aircraft)
+        searcher = CPSATSolver(self.time_limit, self.seed)
+        fly = plan_rule([legs], instance.max_wait)
+        state = {"next": 0}
+        self.solves = 0
+
+        def rule(kernel: VertiportKernel, rows: np.ndarray) -> np.ndarray:
+            t = int(kernel.clock[0])
+            if t >= state["next"]:
+                plan, _ = solve_window(searcher, self.window(kernel, instance))
+                legs.replace(plan, from_time=t)
+                state["next"] = t + self.every
+                self.solves += 1
+            return fly(kernel, rows)
+
+        return play_rule([instance], rule)[0][0]
+
+    def window(self, kernel: VertiportKernel, instance: VertiportInstance) -> FleetWindow:
+        """The model of the next ``lookahead`` steps from row 0 of ``kernel``, knowing only the present and the forecast.
+
+        Known: where each aircraft is (or flies to) and when it lands, its charge, the passengers
+        waiting now (by arrival step), today's closures and failures at this step. Forecast:
+        later arrivals (``demand_rate``, in tenths of a passenger); no delays; closures and
+        failures as they are now.
+        """
+        t0, a = int(kernel.clock[0]), instance.num_aircraft
+        t1 = min(t0 + self.lookahead, instance.horizon)
+        past = np.arange(max(0, t0 - instance.max_wait), t0 + 1)
+        future = np.arange(t0 + 1, t1)
+        unit = 10
+        waiting = kernel.waiting[0, past, :instance.num_vertiports, :instance.num_vertiports] * unit
+        expected = np.rint(np.asarray(instance.demand_rate)[future] * unit)
+        n = t1 - t0
+        price = instance.energy_price if self.end_kwh_value is None else float(self.end_kwh_value)
+        return FleetWindow(
+            instance, t0, t1, kernel.loc[0, :a].copy(), kernel.ready[0, :a].copy(), kernel.soc[0, :a].copy(),
+            np.concatenate([past, future]), np.concatenate([waiting, expected]).astype(np.int64),
+            np.repeat(kernel.closed[0, t0: t0 + 1, :instance.num_vertiports, :instance.num_vertiports], n, axis=0),
+            np.repeat(kernel.down[0, t0: t0 + 1, :a], n, axis=0), np.zeros((n, instance.num_vertiports), np.int64),
+            unit=unit, optimistic=False, end_kwh_value=price)
