@@ -41,7 +41,8 @@ class VertiportFleetEnv(RoutingEnv):
     key                    shape      dtype   range     meaning
     ====================== ========== ======= ========= ==========================================================
     ``coords``             (V, 2)     float32 [0, 1]    vertiport positions, scaled into the unit square
-    ``ground``             (V, 4)     float32 [0, 1e6]  aircraft on the ground, aircraft inbound, parking places, chargers
+    ``ground``             (V, 5)     float32 [0, 1e6]  aircraft on the ground, inbound, on the ground below full charge
+                                                   (they take the chargers, lowest first), parking places, chargers
     ``queue``              (V, V)     float32 [0, 1e6]  passengers waiting per origin-destination
     ``forecast``           (V*V, K)   float32 [0, 1e6]  expected arrivals on route o -> d (row ``o * V + d``) in each of the next K bins
     ``fares``              (V, V)     float32 [0, 1e6]  fare per passenger

@@ -94,7 +94,7 @@ class VertiportKernel(Kernel):
         box = lambda shape, low=0.0, high=BOUND: spaces.Box(low, high, shape, np.float32)  # noqa: E731
         return spaces.Dict({
             "coords": box((v, 2), 0.0, 1.0),
-            "ground": box((v, 4)),
+            "ground": box((v, 5)),
             "queue": box((v, v)),
             "forecast": box((v * v, k)),
             "fares": box((v, v)),
@@ -305,7 +305,9 @@ class VertiportKernel(Kernel):
         exists, loc = self.exists[r], np.maximum(self.loc[r], 0)
         flying = exists & (self.ready[r] > t[:, None])
         at_v = (loc[:, :, None] == np.arange(v)) & exists[:, :, None]
-        ground = np.stack([(at_v & ~flying[:, :, None]).sum(1), (at_v & flying[:, :, None]).sum(1),
+        on_ground = at_v & ~flying[:, :, None]
+        low = (self.soc[r] < self.battery[r, None])[:, :, None]
+        ground = np.stack([on_ground.sum(1), (at_v & flying[:, :, None]).sum(1), (on_ground & low).sum(1),
                            self.parking[r], self.chargers[r]], axis=2)
         ac = np.zeros((n, MAX_AIRCRAFT, len(AIRCRAFT_COLUMNS)), np.float32)
         tt = np.minimum(t, self.horizon_cap - 1)

@@ -58,7 +58,7 @@ def text(kernel: Kernel, row: int) -> str:
              f"flights={k.num_flights[row]} deciding=aircraft {k.actor[row]}"]
     for v in range(k.num_vertiports):
         g = obs["ground"][v].astype(int)
-        lines.append(f"  vertiport {v}: parked {g[0]}/{g[2]} inbound {g[1]} chargers {g[3]} "
+        lines.append(f"  vertiport {v}: parked {g[0]}/{g[3]} inbound {g[1]} charging-wanted {g[2]} chargers {g[4]} "
                      f"waiting {int(obs['queue'][v].sum())}")
     for a in np.flatnonzero(k.exists[row]):
         where = (f"-> {k.loc[row, a]} (lands {k.ready[row, a]})" if k.ready[row, a] > t else f"at {k.loc[row, a]}")
