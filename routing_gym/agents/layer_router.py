@@ -25,21 +25,25 @@ ENV_ID = "routing_gym/LayerRouter-v0"
 
 
 def train_router(timesteps: int = 200_000, seed: int = 0, n_envs: int = 16, net_arch: Sequence[int] = (128, 128),
-                 learning_rate: float = 3e-4, verbose: int = 0, progress_bar: bool = False, **env_kwargs: Any) -> Any:
+                 learning_rate: float = 3e-4, verbose: int = 0, progress_bar: bool = False, env_id: str = ENV_ID,
+                 **env_kwargs: Any) -> Any:
     """Train a MaskablePPO MLP router on generated episodes (``env_kwargs`` go to the generator).
+
+    The same recipe trains the expert router of ``routing_gym/MoERouter-v0`` (``env_id=...``).
 
     :param timesteps: environment steps (one step routes one token through one layer).
     :param seed: seeds the episodes and the policy's initialisation (explicitly, through SB3's ``seed``).
     :param n_envs: episodes stepped together by the native vector env.
     :param net_arch: hidden layer sizes of the policy and value MLPs.
     :param progress_bar: show SB3's progress bar (tqdm / rich).
+    :param env_id: the environment (LayerRouter-v0 by default, or MoERouter-v0).
     :returns: the trained ``MaskablePPO`` model.
     """
     from sb3_contrib import MaskablePPO
 
     from routing_gym.agents.vec_env import make_vec_env
 
-    venv = make_vec_env(ENV_ID, n_envs=n_envs, seed=seed, **env_kwargs)
+    venv = make_vec_env(env_id, n_envs=n_envs, seed=seed, **env_kwargs)
     model = MaskablePPO("MultiInputPolicy", venv, learning_rate=learning_rate, n_steps=256, batch_size=512,
                         n_epochs=5, gamma=1.0, gae_lambda=0.95, ent_coef=0.003, seed=seed, verbose=verbose,
                         device="cpu", policy_kwargs={"net_arch": list(net_arch)})
