@@ -46,7 +46,7 @@ def _token_tables(inst: LayerRouterInstance, cap: int) -> tuple[np.ndarray, list
     return V, back
 
 
-def _batch_split(best: np.ndarray, budget: int | None) -> np.ndarray:
+def batch_split(best: np.ndarray, budget: int | None) -> np.ndarray:
     """Units per token minimising the summed best values ``best[t, u]`` with ``sum u <= budget``."""
     T, U = best.shape
     if budget is None:
@@ -85,7 +85,7 @@ def oracle_routing(inst: LayerRouterInstance) -> np.ndarray:
         cap = min(cap, inst.batch_budget)
     V, back = _token_tables(inst, cap)
     best = V.min(axis=(1, 2))  # (T, U): best value at exactly u units
-    split = _batch_split(best, inst.batch_budget)
+    split = batch_split(best, inst.batch_budget)
     routing = np.zeros((T, L), dtype=np.int64)
     for t in range(T):
         u = int(split[t])

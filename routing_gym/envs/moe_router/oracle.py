@@ -5,7 +5,7 @@ layer's set (thin layers, reused experts), and each call costs one integer unit.
 programme over ``(layer, set, calls so far)`` finds each token's best routing at every exact
 number of calls; the sets are the ``N = sum_{k <= max_experts} C(E, k)`` subsets (93 for
 ``E = 8, max_experts = 3``). A batch budget is then shared among the tokens by the multiple-choice
-knapsack of :func:`routing_gym.envs.layer_router.oracle._batch_split` (the same one LayerRouter
+knapsack of :func:`routing_gym.envs.layer_router.oracle.batch_split` (the same one LayerRouter
 uses). Work: ``O(T L N^2 U)`` for ``U`` the calls a token may make; :data:`MAX_WORK` bounds it,
 beyond which :func:`oracle_routing` raises (use ``mcts`` or a smaller ``max_experts`` there).
 """
@@ -16,7 +16,7 @@ import itertools
 
 import numpy as np
 
-from routing_gym.envs.layer_router.oracle import _batch_split
+from routing_gym.envs.layer_router.oracle import batch_split
 from routing_gym.envs.moe_router.types import MoERouterInstance, set_value
 from routing_gym.errors import SolverError
 
@@ -91,7 +91,7 @@ def oracle_routing(inst: MoERouterInstance) -> list[list[list[int]]]:
              for i in range(0, T, chunk)]
     V = np.concatenate([v for v, _ in parts])
     back = [np.concatenate([b[l] for _, b in parts]) for l in range(L)]
-    split = _batch_split(V.min(axis=1), inst.batch_budget)
+    split = batch_split(V.min(axis=1), inst.batch_budget)
     size = sets.sum(axis=1)
     out = []
     for t in range(T):
