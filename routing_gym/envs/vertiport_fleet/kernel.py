@@ -240,11 +240,11 @@ class VertiportKernel(Kernel):
     def _fly(self, f: np.ndarray, a: np.ndarray, d: np.ndarray) -> np.ndarray:
         """Take-off of aircraft ``a`` to ``d`` in rows ``f``; returns each flight's profit."""
         t, o = self.clock[f], self.loc[f, a]
-        s = np.arange(self.horizon_cap)
-        window = (s[None] >= (t - self.max_wait[f])[:, None]) & (s[None] <= t[:, None])
-        queue = np.where(window, self.waiting[f, :, o, d], 0)
+        steps, live = self.window(f)
+        fi, oi, di = f[:, None], o[:, None], d[:, None]
+        queue = np.where(live, self.waiting[fi, steps, oi, di], 0)
         took = boarding(queue, self.seats[f, a])
-        self.waiting[f, :, o, d] -= took
+        np.subtract.at(self.waiting, (fi, steps, oi, di), took.astype(self.waiting.dtype))
         n = took.sum(axis=1)
         profit = n * self.fares[f, o, d] - self.fcost[f, o, d]
         self.soc[f, a] -= self.energy[f, o, d]
@@ -287,10 +287,17 @@ class VertiportKernel(Kernel):
 
     def queued(self, r: np.ndarray) -> np.ndarray:
         """``(rows, V, V)`` passengers waiting now (arrived and not yet lost)."""
-        t = self.clock[r]
-        s = np.arange(self.horizon_cap)
-        window = (s[None] >= (t - self.max_wait[r])[:, None]) & (s[None] <= t[:, None])
-        return (self.waiting[r] * window[:, :, None, None]).sum(axis=1)
+        steps, live = self.window(r)
+        return (self.waiting[r[:, None], steps] * live[:, :, None, None]).sum(axis=1)
+
+    def window(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(steps, live)``, both ``(rows, W)``: the arrival steps whose passengers may board now,
+        oldest first (``clock - max_wait .. clock``; ``live`` false where before step 0 or padding)."""
+        t, w = self.clock[rows], self.max_wait[rows]
+        width = int(w.max(initial=0)) + 1
+        steps = t[:, None] - width + 1 + np.arange(width)[None]
+        live = (steps >= (t - w)[:, None]) & (steps >= 0) & (steps < self.horizon[rows, None])
+        return np.clip(steps, 0, self.horizon_cap - 1), live
 
     def forecast(self, r: np.ndarray) -> np.ndarray:
         """``(rows, K, V, V)`` expected arrivals per route in each of the next ``K`` bins (from ``demand_rate``)."""
@@ -340,11 +347,10 @@ class VertiportKernel(Kernel):
 
     def immediate_profit(self, rows: np.ndarray) -> np.ndarray:
         """``(rows, V)`` the reward each action of the deciding aircraft would earn now (0 for waiting)."""
-        a, t = self.actor[rows], self.clock[rows]
+        a = self.actor[rows]
         o = self.loc[rows, a]
-        s = np.arange(self.horizon_cap)
-        window = (s[None] >= (t - self.max_wait[rows])[:, None]) & (s[None] <= t[:, None])
-        queue = (self.waiting[rows, :, o, :] * window[:, :, None]).sum(axis=1)
+        steps, live = self.window(rows)
+        queue = (self.waiting[rows[:, None], steps, o[:, None], :] * live[:, :, None]).sum(axis=1)
         n = np.minimum(queue, self.seats[rows, a][:, None])
         out = n * self.fares[rows, o] - self.fcost[rows, o]
         out[np.arange(rows.size), o] = 0.0
