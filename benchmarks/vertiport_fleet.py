@@ -10,6 +10,10 @@ kernel's summed reward.
 
     .venv/bin/python benchmarks/vertiport_fleet.py                       # 20 default days, mcts on 3
     .venv/bin/python benchmarks/vertiport_fleet.py --small --days 20 --mcts-days 20 --mcts-seconds 5
+    .venv/bin/python benchmarks/vertiport_fleet.py --throughput     # env steps per second, default days
+
+``--throughput`` prints the steps per second of the single env (``gym.make``) and of the native
+vector env at batch 64 (uniformly random admitted actions, autoreset included), instead.
 """
 
 from __future__ import annotations
@@ -44,6 +48,33 @@ def row(name: str, figs: list[dict[str, float]], seconds: float) -> str:
             f"{mean['flights']:.0f} | {mean['empty_flights']:.0f} | {ms:.3f} |")
 
 
+def throughput(kwargs: dict, seconds: float = 5.0) -> None:
+    """Steps per second of the single env and of the native vector env at batch 64, random admitted actions."""
+    import gymnasium as gym
+
+    import routing_gym  # noqa: F401 - registers the ids
+
+    rng = np.random.default_rng(0)
+    env = gym.make("routing_gym/VertiportFleet-v0", **kwargs).unwrapped
+    env.reset(seed=0)
+    steps, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        _, _, term, _, _ = env.step(int(rng.choice(np.flatnonzero(env.action_masks()))))
+        steps += 1
+        if term:
+            env.reset()
+    print(f"single env: {steps / (time.perf_counter() - t0):,.0f} steps/s")
+    for batch in (1, 64):
+        venv = gym.make_vec("routing_gym/VertiportFleet-v0", batch, vectorization_mode="vector_entry_point", **kwargs)
+        venv.reset(seed=0)
+        steps, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            mask = venv.unwrapped.action_masks()
+            venv.step(np.argmax(np.where(mask, rng.random(mask.shape), -1.0), axis=1))
+            steps += batch
+        print(f"native vector env, batch {batch}: {steps / (time.perf_counter() - t0):,.0f} steps/s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--days", type=int, default=20)
@@ -51,7 +82,10 @@ def main() -> None:
     ap.add_argument("--small", action="store_true", help="the test preset instead of the defaults")
     ap.add_argument("--mcts-days", type=int, default=3)
     ap.add_argument("--mcts-seconds", type=float, default=30.0)
+    ap.add_argument("--throughput", action="store_true", help="env steps per second instead of the policies")
     args = ap.parse_args()
+    if args.throughput:
+        return throughput(SMALL if args.small else {})
     gen = VertiportGenerator(**(SMALL if args.small else {}))
     days = [gen(np.random.default_rng([args.seed, i])) for i in range(args.days)]
     print(f"{len(days)} days: {gen.num_vertiports} vertiports, {gen.num_aircraft} aircraft, {gen.horizon_steps} steps; "
