@@ -294,7 +294,7 @@ class VertiportKernel(Kernel):
         """``(steps, live)``, both ``(rows, W)``: the arrival steps whose passengers may board now,
         oldest first (``clock - max_wait .. clock``; ``live`` false where before step 0 or padding)."""
         t, w = self.clock[rows], self.max_wait[rows]
-        width = int(w.max(initial=0)) + 1
+        width = int(min(w.max(initial=0), self.horizon_cap - 1)) + 1  # no passenger waits longer than the day
         steps = t[:, None] - width + 1 + np.arange(width)[None]
         live = (steps >= (t - w)[:, None]) & (steps >= 0) & (steps < self.horizon[rows, None])
         return np.clip(steps, 0, self.horizon_cap - 1), live
