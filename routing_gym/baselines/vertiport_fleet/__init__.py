@@ -6,3 +6,5 @@
 """
 
 from routing_gym.baselines.vertiport_fleet import rules as _rules  # noqa: F401 - random and greedy hooks
+from routing_gym.baselines.vertiport_fleet import cpsat as _cpsat  # noqa: F401,E402 - cpsat-hindsight, rolling-cpsat
+from routing_gym.baselines.vertiport_fleet import ga as _ga  # noqa: F401,E402 - ga
