@@ -4,31 +4,33 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
+from routing_gym.envs.validation import check_int_arg, check_real_arg
 from routing_gym.envs.vertiport_fleet.types import VertiportInstance
-from routing_gym.errors import ConfigError
+from routing_gym.errors import ConfigError, InstanceError
 
 #: the generator keywords of the small preset (tests, warm-up): 4 vertiports, 6 aircraft, 2 hours
 SMALL = {"num_vertiports": 4, "num_aircraft": 6, "horizon_hours": 2.0, "area_km": 30.0, "parking": 4, "chargers": 2,
          "day_start_hour": 7.0, "demand_per_hour": 30.0}
 
 
-def _real(value: Any, field: str, low: float, strict: bool = False, high: float = math.inf) -> float:
-    ok = not isinstance(value, bool) and isinstance(value, Real) and math.isfinite(float(value))
-    if not ok or value < low or (strict and value == low) or value > high:
-        where = f"{'>' if strict else '>='} {low:g}" + ("" if high == math.inf else f" and <= {high:g}")
-        raise ConfigError(f"{field}: expected a finite number {where}, got {value!r}")
-    return float(value)
+def _real(value: Any, field: str, low: float, strict: bool = False, high: float | None = None) -> float:
+    """A finite number parameter (:func:`check_real_arg`), its error a :class:`ConfigError`."""
+    try:
+        return check_real_arg(value, field, low, strict=strict, high=high)
+    except InstanceError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _int(value: Any, field: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
-        raise ConfigError(f"{field}: expected an integer >= {low}, got {value!r}")
-    return int(value)
+    """An integer parameter (:func:`check_int_arg`), its error a :class:`ConfigError`."""
+    try:
+        return check_int_arg(value, field, low)
+    except InstanceError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 @dataclass(frozen=True)

@@ -34,13 +34,13 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from numbers import Integral, Real
+from numbers import Real
 from typing import Any, Sequence
 
 import numpy as np
 
 from routing_gym.envs.evaluation import Evaluation
-from routing_gym.envs.validation import check_finite, frozen_array
+from routing_gym.envs.validation import check_finite, check_int_arg, check_real_arg, frozen_array
 from routing_gym.errors import InstanceError
 
 
@@ -75,19 +75,6 @@ def _array(value: Any, field: str, shape: tuple[int | None, ...], refs: tuple[st
             out = raw
     out.setflags(write=False)
     return out
-
-
-def _number(value: Any, field: str, low: float, strict: bool = False) -> float:
-    ok = not isinstance(value, bool) and isinstance(value, (Real, np.number)) and math.isfinite(float(value))
-    if not ok or float(value) < low or (strict and float(value) == low):
-        raise InstanceError(f"{field}: expected a finite number {'>' if strict else '>='} {low:g}, got {value!r}")
-    return float(value)
-
-
-def _integer(value: Any, field: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (Integral, np.integer)) or int(value) < low:
-        raise InstanceError(f"{field}: expected an integer >= {low}, got {value!r}")
-    return int(value)
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,7 +136,7 @@ class VertiportInstance:
     name: str = ""
 
     def __post_init__(self) -> None:
-        t = _integer(self.horizon, "horizon", 1)
+        t = check_int_arg(self.horizon, "horizon", 1)
         coords = _array(self.coords, "coords", (None, 2), ("vertiport", "coordinate (x, y)"), "f", None)
         v = coords.shape[0]
         if v < 2:
@@ -173,14 +160,14 @@ class VertiportInstance:
         fields.update({"start": start, "soc0": _array(self.soc0, "soc0", (a,), per_a, "f"),
                        "seats": _array(self.seats, "seats", (a,), per_a, "i", 1.0),
                        "down": _array(self.down, "down", (t, a), ("step of horizon", "aircraft of start"), "b")})
-        fields.update({"step_minutes": _number(self.step_minutes, "step_minutes", 0.0, strict=True),
-                       "battery_kwh": _number(self.battery_kwh, "battery_kwh", 0.0, strict=True),
-                       "reserve_kwh": _number(self.reserve_kwh, "reserve_kwh", 0.0),
-                       "kwh_per_km": _number(self.kwh_per_km, "kwh_per_km", 0.0, strict=True),
-                       "charge_kwh": _number(self.charge_kwh, "charge_kwh", 0.0),
-                       "energy_price": _number(self.energy_price, "energy_price", 0.0),
-                       "operating_cost_per_km": _number(self.operating_cost_per_km, "operating_cost_per_km", 0.0),
-                       "max_wait": _integer(self.max_wait, "max_wait", 0), "name": str(self.name)})
+        fields.update({"step_minutes": check_real_arg(self.step_minutes, "step_minutes", 0.0, strict=True),
+                       "battery_kwh": check_real_arg(self.battery_kwh, "battery_kwh", 0.0, strict=True),
+                       "reserve_kwh": check_real_arg(self.reserve_kwh, "reserve_kwh", 0.0),
+                       "kwh_per_km": check_real_arg(self.kwh_per_km, "kwh_per_km", 0.0, strict=True),
+                       "charge_kwh": check_real_arg(self.charge_kwh, "charge_kwh", 0.0),
+                       "energy_price": check_real_arg(self.energy_price, "energy_price", 0.0),
+                       "operating_cost_per_km": check_real_arg(self.operating_cost_per_km, "operating_cost_per_km", 0.0),
+                       "max_wait": check_int_arg(self.max_wait, "max_wait", 0), "name": str(self.name)})
         self._check_consistency(fields, v)
         for key, val in fields.items():
             object.__setattr__(self, key, val)
