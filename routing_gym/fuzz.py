@@ -25,12 +25,11 @@ from gymnasium import spaces
 from routing_gym.registry import Problem
 
 
-def random_actions(space: spaces.Space, masks: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
-    """One admitted action per row, drawn uniformly (per dimension for ``MultiDiscrete``)."""
-    n = len(masks) if masks is not None else None
+def random_actions(space: spaces.Space, masks: np.ndarray | None, rng: np.random.Generator, n: int) -> np.ndarray:
+    """One admitted action per row (``n`` rows), drawn uniformly (per dimension for ``MultiDiscrete``)."""
     if isinstance(space, spaces.Box):
         low, high = np.maximum(space.low, -1e3), np.minimum(space.high, 1e3)
-        return rng.uniform(low, high, size=(n or 1,) + space.shape).astype(space.dtype)
+        return rng.uniform(low, high, size=(n,) + space.shape).astype(space.dtype)
     widths = [int(space.n)] if isinstance(space, spaces.Discrete) else [int(k) for k in space.nvec]
     parts, start = [], 0
     for w in widths:
@@ -84,7 +83,7 @@ def fuzz(problem: Problem, seconds: float, batch: int, seed: int) -> tuple[int, 
         while alive.any():
             masks = venv.unwrapped.action_masks()
             violations += int((~mask_ok(space, masks) & alive).sum()) if masks is not None else 0
-            obs, reward, term, trunc, info = venv.step(random_actions(space, masks, rng))
+            obs, reward, term, trunc, info = venv.step(random_actions(space, masks, rng, batch))
             steps += int(alive.sum())
             violations += int((~np.isfinite(reward) & alive).sum())
             violations += sum(int(not np.all(np.isfinite(v[alive]))) for v in obs.values()

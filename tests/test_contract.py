@@ -144,8 +144,9 @@ def play(env: gym.Env, rng: np.random.Generator, *, seed: int | None = None, opt
          trace: list | None = None) -> tuple[float, bool, dict[str, Any]]:
     """Random admitted actions until the episode ends; checks masks on the way.
 
-    Returns ``(summed reward, terminated, last info)``; ``trace`` collects
-    ``(observation, action, reward)`` when given.
+    Returns ``(summed reward, ended, last info)``: ended is ``terminated``, or ``truncated`` by the
+    instance's own step cap (which carries the solution; a wrapper's time limit does not); ``trace``
+    collects ``(observation, action, reward)`` when given.
     """
     obs, _ = env.reset(seed=seed, options=options)
     base = env.unwrapped
@@ -163,7 +164,7 @@ def play(env: gym.Env, rng: np.random.Generator, *, seed: int | None = None, opt
             trace.append((obs, a, r))
         total += r
         if term or trunc:
-            return total, bool(term), info
+            return total, bool(term or (trunc and "solution" in info)), info
     raise AssertionError(f"episode did not end within {MAX_STEPS} steps")
 
 
@@ -236,9 +237,9 @@ def test_get_set_state__restores_exactly(problem: Problem, env_id: str) -> None:
     trace: list = []
     for _ in range(MAX_STEPS):
         a = random_action(space, env.action_masks(), rng)
-        _, r, term, _, info = env.step(a)
+        _, r, term, trunc, info = env.step(a)
         trace.append((a, r))
-        if term:
+        if term or trunc:
             break
     env.set_state(snap)
     assert obs_equal(env.kernel.observe(0), ref_obs)
@@ -273,7 +274,7 @@ def test_vector_env__agrees_with_single_envs_autoreset_included(problem: Problem
         for i in range(n_envs):
             o, r, term, trunc, info = singles[i].step(acts[i] if acts.ndim > 1 else int(acts[i]))
             assert vr[i] == r and vterm[i] == term and vtrunc[i] == trunc, f"row {i}"
-            if term:
+            if term or trunc:  # trunc: the instance's step cap (singles are unwrapped: no time-limit wrapper)
                 fin = vinfo["final_info"]
                 assert vinfo["_final_obs"][i] and obs_equal(vinfo["final_obs"][i], o)
                 assert fin["invalid_action"][i] == info["invalid_action"]
@@ -352,8 +353,8 @@ def test_masks__masked_action_penalty_or_raise(problem: Problem, env_id: str, da
     for _ in range(prefix):
         a = random_action(space, penalty_env.action_masks(), rng)
         snap = penalty_env.get_state()
-        _, r, term, _, _ = penalty_env.step(a)
-        if term:
+        _, r, term, trunc, _ = penalty_env.step(a)
+        if term or trunc:
             penalty_env.set_state(snap)
             break
         raise_env.step(a)
@@ -364,9 +365,9 @@ def test_masks__masked_action_penalty_or_raise(problem: Problem, env_id: str, da
     snap = penalty_env.get_state()
     finish = 0.0
     for _ in range(MAX_STEPS):
-        _, r, term, _, _ = penalty_env.step(random_action(space, penalty_env.action_masks(), rng))
+        _, r, term, trunc, _ = penalty_env.step(random_action(space, penalty_env.action_masks(), rng))
         finish += r
-        if term:
+        if term or trunc:
             break
     penalty_env.set_state(snap)
     _, r, term, trunc, info = penalty_env.step(bad)

@@ -73,7 +73,8 @@ def replay(env: str | gym.Env | None, instance: Any, solution: Any) -> Replay:
         if terminated:
             return Replay(math.nan, False, f"episode ended before action {i} of {len(actions)}", total, actions)
         try:
-            _, r, terminated, _, info = base.step(a)
+            _, r, terminated, truncated, info = base.step(a)
+            terminated = terminated or truncated  # a kernel's step cap ends the episode too, with its solution
         except ValueError as exc:  # InvalidActionError: out of the space, or masked with invalid_action="raise"
             return Replay(math.nan, False, f"action {i}: {exc}", total, actions)
         total += r
