@@ -152,3 +152,30 @@ def test_ga__schedule_replays(view: str) -> None:
 def test_vertiport_solvers__bad_parameters_raise(spec: str) -> None:
     with pytest.raises(SolverError):
         make_solver(spec)
+
+
+def test_vertiport_featurizer__gnn_policy_plays_a_day_as_agent_path(tmp_path) -> None:
+    """An (untrained) GNNPolicy on the vertiport graph, saved and played as ``agent:path=``: masked, feasible."""
+    import torch
+
+    import routing_gym.agents.vertiport_fleet as vf
+    from routing_gym.agents.checkpoint import save_policy, spaces_for
+    from routing_gym.agents.featurizers import featurizer_for
+    from routing_gym.agents.policies import make_policy, obs_to_tensors
+
+    obs_space, act_space = spaces_for(ENV_ID, dict(SMALL))
+    assert isinstance(featurizer_for(obs_space), vf.VertiportFeaturizer)
+    policy = make_policy("gnn", obs_space, act_space, embed_dim=16, num_layers=1, num_heads=2)
+    inst = _day(9)
+    k = VertiportKernel(1, inst.num_vertiports)
+    k.load(np.zeros(1, dtype=np.int64), VertiportKernel.stack([inst]))
+    inp = policy.featurizer(obs_to_tensors(k.observe()))
+    assert inp.features.shape == (1, inst.num_vertiports, vf.VertiportFeaturizer.node_dim)
+    assert torch.isfinite(inp.features).all()
+    logits, _ = policy.node_logits(obs_to_tensors(k.observe()))
+    assert (logits[~inp.mask] <= -1e7).all()
+    save_policy(policy, tmp_path / "ckpt", env_id=ENV_ID, env_kwargs=dict(SMALL))
+    agent = make_solver(f"agent:path={tmp_path / 'ckpt'}")
+    result = agent(inst)
+    assert result.ok, result.message
+    _judged(inst, result.solution)
