@@ -111,7 +111,7 @@ class RoutingEnv(gym.Env):
             check_instance_type(self.kernel_type, inst, self.size)
             data = self.kernel_type.stack([inst])
         else:
-            data = self.generator.sample(self.np_random, 1)
+            data = self.kernel_type.sample_instances(self.generator, self.np_random, 1)
         self.kernel.load(np.zeros(1, dtype=np.int64), data, options)
         self._instance, self._data = inst, data
         if self.render_mode == "human":
@@ -127,15 +127,14 @@ class RoutingEnv(gym.Env):
         a = self._one_action(action)
         if self.invalid_action == "raise" and not k.admissible(a)[0]:
             raise InvalidActionError(f"action {action!r} is masked (infeasible) in the current state")
-        reward, ended, invalid = k.step(a)
+        reward, terminated, invalid = k.step(a)
         info: dict[str, Any] = {"invalid_action": bool(invalid[0])}
-        if ended[0] and not invalid[0]:
+        if terminated[0] and not invalid[0]:
             info["solution"] = k.solution(0)
             info["cost"] = float(k.cost[0])
         if self.render_mode == "human":
             self.render()
-        truncated = bool(ended[0] and k.truncated[0])  # the instance's step cap (kernels without one never set it)
-        return k.observe(0), float(reward[0]), bool(ended[0]) and not truncated, truncated, info
+        return k.observe(0), float(reward[0]), bool(terminated[0]), False, info
 
     def _one_action(self, action: Any) -> np.ndarray:
         """``action`` as a batch of one, validated against the action space."""
@@ -258,7 +257,7 @@ class RoutingVectorEnv(VectorEnv):
     def _new_data(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         if self._fixed_data is not None:
             return {k: np.repeat(v, len(rows), axis=0) for k, v in self._fixed_data.items()}
-        return self.generator.sample(self.np_random, len(rows))
+        return self.kernel_type.sample_instances(self.generator, self.np_random, len(rows))
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Start new episodes in every sub-environment.
@@ -304,40 +303,44 @@ class RoutingVectorEnv(VectorEnv):
             if bad.any():
                 i = int(np.argmax(bad))
                 raise InvalidActionError(f"action {a[i]} is masked (infeasible) in sub-environment {i}")
-        reward, terminated, invalid = k.step(a)  # terminated: every ended row; split off the step-cap ones below
-        truncated = terminated & k.truncated
+        reward, terminated, invalid = k.step(a)
+        truncated = np.zeros(self.num_envs, dtype=bool)
         info: dict[str, Any] = {}
         if terminated.any():
             rows = np.flatnonzero(terminated)
-            final = k.observe(rows)
-            final_obs = np.full(self.num_envs, None, dtype=object)
-            cost = np.zeros(self.num_envs)
-            sols = np.full(self.num_envs, None, dtype=object)
-            inv = np.zeros(self.num_envs, dtype=bool)
-            has_sol = terminated & ~invalid
-            for j, r in enumerate(rows):
-                final_obs[r] = {key: val[j] for key, val in final.items()}
-                if has_sol[r]:
-                    sols[r] = k.solution(r)
-                    cost[r] = k.cost[r]
-            inv[rows] = invalid[rows]
-            info = {
-                "final_obs": final_obs,
-                "_final_obs": terminated.copy(),
-                "final_info": {
-                    "invalid_action": inv,
-                    "_invalid_action": terminated.copy(),
-                    "cost": cost,
-                    "_cost": has_sol,
-                    "solution": sols,
-                    "_solution": has_sol.copy(),
-                },
-                "_final_info": terminated.copy(),
-            }
+            info = self._final_info(rows, terminated, invalid)
             k.load(rows, self._new_data(rows))
-            for r in rows:
+            for r in rows.tolist():
                 self._instances[r] = self.fixed_instance
-        return k.observe(), reward, terminated & ~truncated, truncated, info
+        return k.observe(), reward, terminated, truncated, info
+
+    def _final_info(self, rows: np.ndarray, ended: np.ndarray, invalid: np.ndarray) -> dict[str, Any]:
+        """``final_obs`` / ``final_info`` of the episodes that end in ``rows`` (before their autoreset)."""
+        k = self.kernel
+        final = k.observe(rows)
+        final_obs = np.empty(self.num_envs, dtype=object)  # None-filled
+        per_key = [list(val) for val in final.values()]  # one view per row, made in C
+        final_obs[rows] = [dict(zip(final, vals)) for vals in zip(*per_key)]
+        has_sol = ended & ~invalid
+        solved = np.flatnonzero(has_sol)
+        sols = np.empty(self.num_envs, dtype=object)
+        for r, sol in zip(solved.tolist(), k.solutions(solved)):
+            sols[r] = sol
+        inv = np.zeros(self.num_envs, dtype=bool)
+        inv[rows] = invalid[rows]
+        return {
+            "final_obs": final_obs,
+            "_final_obs": ended.copy(),
+            "final_info": {
+                "invalid_action": inv,
+                "_invalid_action": ended.copy(),
+                "cost": np.where(has_sol, k.cost, 0.0),
+                "_cost": has_sol,
+                "solution": sols,
+                "_solution": has_sol.copy(),
+            },
+            "_final_info": ended.copy(),
+        }
 
     def action_masks(self) -> np.ndarray | None:
         """``(num_envs, mask width)`` boolean masks, the observations' ``action_mask`` (``None`` for ``Box``)."""

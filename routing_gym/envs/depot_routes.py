@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Sequence
 import numpy as np
 from gymnasium import spaces
 
+from routing_gym.envs.distances import LazyDistances, data_nodes
 from routing_gym.envs.kernel import Kernel
 from routing_gym.errors import InstanceError
 
@@ -41,13 +42,18 @@ def window_spaces(n1: int) -> dict[str, spaces.Space]:
     }
 
 
-class DepotRoutesKernel(Kernel):
-    """Distances, coordinates, demands and capacity of ``n + 1`` nodes, and the routes built so far."""
+class DepotRoutesKernel(LazyDistances, Kernel):
+    """Distances, coordinates, demands and capacity of ``n + 1`` nodes, and the routes built so far.
+
+    ``dist`` is built lazily for instances loaded as coordinates only (see :class:`LazyDistances`).
+    """
 
     def __init__(self, batch_size: int, size: int) -> None:
         super().__init__(batch_size, size)
         b, n1 = self.batch_size, self.num_nodes + 1
-        self.dist = np.zeros((b, n1, n1), dtype=np.float64)
+        # A feasible solution uses at most 2n edges, each at most the longest one.
+        self.penalty_edges = 2 * self.num_nodes
+        self._init_distances(b, n1)
         self.coords = np.zeros((b, n1, 2), dtype=np.float32)
         self.demand = np.zeros((b, n1), dtype=np.int64)
         self.capacity = np.ones(b, dtype=np.int64)
@@ -90,23 +96,21 @@ class DepotRoutesKernel(Kernel):
         return {}, actions
 
     def _size_mismatch(self, dist: np.ndarray) -> str:
-        """The message of a ``distances`` batch whose size is not this kernel's."""
+        """The message of a batch (``distances`` or ``coords``, nodes on axis 1) whose size is not this kernel's."""
         return f"instance has {dist.shape[1] - 1} customers but the environment was built for num_nodes={self.num_nodes}"
 
     def _load_routes(self, rows: np.ndarray, data: dict[str, np.ndarray]) -> None:
         """Load the shared arrays of ``rows`` and start empty routes at the depot (the mask is the caller's)."""
         n1 = self.num_nodes + 1
-        dist = data["distances"]
-        if dist.shape[1:] != (n1, n1):
-            raise InstanceError(self._size_mismatch(dist))
+        shape = data_nodes(data)
+        if shape != (n1, n1):
+            raise InstanceError(self._size_mismatch(data["distances"] if "distances" in data else data["coords"]))
         cap = np.asarray(data["capacity"], dtype=np.int64)
-        self.dist[rows] = dist
+        self._load_distances(rows, data)
         self.coords[rows] = data["obs_coords"]
         self.demand[rows] = data["demands"]
         self.capacity[rows] = cap
         self.demand_obs[rows] = data["demands"] / cap[:, None]
-        # A feasible solution uses at most 2n edges, each at most the longest one.
-        self.penalty[rows] = 2 * self.num_nodes * dist.reshape(len(rows), -1).max(axis=1) + 1.0
         self.cur[rows] = 0
         self.visited[rows] = False
         self.served[rows] = 0
@@ -150,13 +154,32 @@ class DepotRoutesKernel(Kernel):
         return reward, terminated, ~valid
 
     def partial_solution(self, row: int) -> list[list[int]]:
-        routes: list[list[int]] = [[]]
-        for node in self.hist[row, : self.t[row]].tolist():
-            if node == 0:
-                routes.append([])
-            else:
-                routes[-1].append(node)
-        return [r for r in routes if r]
+        return split_routes(self.hist[[row]], self.t[[row]])[0]
 
     def solution(self, row: int) -> list[list[int]]:
         return self.partial_solution(row)
+
+    def solutions(self, rows: np.ndarray) -> list[list[list[int]]]:
+        if type(self).solution is not DepotRoutesKernel.solution:  # a subclass's own solution format
+            return super().solutions(rows)
+        return split_routes(self.hist[rows], self.t[rows])
+
+
+def split_routes(hist: np.ndarray, t: np.ndarray) -> list[list[list[int]]]:
+    """Per row, the non-empty routes of the first ``t`` actions of ``hist`` (``0`` is a return to the depot).
+
+    One ``list.index`` and one slice per route (C loops), not a Python step per action.
+    """
+    out = []
+    for actions, n in zip(hist.tolist(), t.tolist()):
+        routes, start = [], 0
+        while start < n:
+            try:
+                end = actions.index(0, start, n)
+            except ValueError:  # the route still on the road
+                end = n
+            if end > start:
+                routes.append(actions[start:end])
+            start = end + 1
+        out.append(routes)
+    return out

@@ -129,3 +129,69 @@ def normalize_coords(coords: np.ndarray) -> np.ndarray:
     span = (coords.max(axis=-2, keepdims=True) - lo).max(axis=-1, keepdims=True)
     span = np.where(span > 0, span, 1.0)
     return ((coords - lo) / span).astype(np.float32)
+
+
+class LazyDistances:
+    """Mixin of batched kernels whose ``(batch, n, n)`` distance matrix is built only when read.
+
+    A row loaded from data with ``distances`` stores that matrix. A row loaded from
+    ``coords`` only (generated Euclidean instances) keeps its float64 coordinates, and
+    its step computes the edge it takes, bitwise equal to :func:`euclidean`'s entry;
+    reading :attr:`dist` (viewers, tests, subclasses) fills the matrix rows first. The
+    invalid-action :attr:`penalty`, ``penalty_edges * longest edge + 1``, is computed
+    the same way when first read, so a fresh instance costs no ``n x n`` work.
+    """
+
+    #: the penalty is this many longest edges plus one (more than any feasible solution costs)
+    penalty_edges: int
+
+    def _init_distances(self, batch_size: int, n1: int) -> None:
+        self._dist = np.zeros((batch_size, n1, n1), dtype=np.float64)
+        self._xy = np.zeros((batch_size, n1, 2), dtype=np.float64)
+        self._from_xy = np.zeros(batch_size, dtype=bool)  # the matrix row is not built yet
+        self._penalty_due = np.zeros(batch_size, dtype=bool)  # the penalty is not computed yet
+
+    @property
+    def dist(self) -> np.ndarray:
+        """``(batch, n, n)`` float64 distances (rows of coordinate-only instances are filled on first read)."""
+        lazy = np.flatnonzero(self._from_xy)
+        if lazy.size:
+            self._dist[lazy] = euclidean(self._xy[lazy])
+            self._from_xy[lazy] = False
+        return self._dist
+
+    @property
+    def penalty(self) -> np.ndarray:
+        """``(batch,)`` reward of a masked action, negated: ``penalty_edges * longest edge + 1``."""
+        due = np.flatnonzero(self._penalty_due)
+        if due.size:
+            longest = euclidean(self._xy[due]).reshape(due.size, -1).max(axis=1)
+            self._penalty[due] = self.penalty_edges * longest + 1.0
+            self._penalty_due[due] = False
+        return self._penalty
+
+    @penalty.setter
+    def penalty(self, value: np.ndarray) -> None:
+        self._penalty = value
+
+    def _load_distances(self, rows: np.ndarray, data: dict[str, np.ndarray]) -> None:
+        """Store ``rows``' distances, or their coordinates only when ``data`` has no ``distances``."""
+        dist = data.get("distances")
+        if dist is None:
+            self._xy[rows] = data["coords"]
+            self._from_xy[rows] = True
+            self._penalty_due[rows] = True
+            return
+        self._dist[rows] = dist
+        self._from_xy[rows] = False
+        self._penalty_due[rows] = False
+        self._penalty[rows] = self.penalty_edges * dist.reshape(len(rows), -1).max(axis=1) + 1.0
+
+
+def data_nodes(data: dict[str, np.ndarray]) -> tuple[int, ...]:
+    """The ``(n, n)`` matrix shape of a batch of instance arrays (from ``coords`` when it has no ``distances``)."""
+    dist = data.get("distances")
+    if dist is not None:
+        return tuple(np.shape(dist)[1:])
+    n = np.shape(data["coords"])[1]
+    return (n, n)

@@ -53,9 +53,6 @@ class Kernel(ABC):
         self.mask: np.ndarray | None = None if width is None else np.zeros((self.batch_size, width), dtype=bool)
         self.cost = np.zeros(self.batch_size, dtype=np.float64)
         self.penalty = np.zeros(self.batch_size, dtype=np.float64)
-        #: rows whose episode the last ``step`` ended at a step cap of the instance: the envs report
-        #: them as ``truncated`` (not ``terminated``), with the solution and cost like any end
-        self.truncated = np.zeros(self.batch_size, dtype=bool)
 
     @property
     def action_space(self) -> spaces.Space:
@@ -90,6 +87,15 @@ class Kernel(ABC):
         """Arrays of a list of instances, in the layout of ``Generator.sample``."""
 
     @classmethod
+    def sample_instances(cls, generator: Any, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
+        """``size`` new instances from ``generator`` as the arrays :meth:`load` takes (``generator.sample``).
+
+        A kernel may ask its own generator for less (e.g. no distance matrices when it computes edges itself);
+        the instances, and so the episodes of a seed, are the same.
+        """
+        return generator.sample(rng, size)
+
+    @classmethod
     @abstractmethod
     def make_instance(cls, data: dict[str, np.ndarray], i: int) -> Any:
         """Row ``i`` of a batch of arrays as an instance object."""
@@ -109,8 +115,7 @@ class Kernel(ABC):
         """Apply one in-range action per row; return ``(reward, terminated, invalid)``.
 
         A masked action ends that row's episode with reward ``-penalty`` and leaves
-        its state otherwise unchanged. ``terminated`` marks every row whose episode ended;
-        a kernel with a step cap also sets :attr:`truncated` for the rows that ended there.
+        its state otherwise unchanged.
         """
 
     @abstractmethod
@@ -121,6 +126,10 @@ class Kernel(ABC):
     def solution(self, row: int) -> Any:
         """The finished solution of ``row`` in the problem's solution format."""
 
+    def solutions(self, rows: np.ndarray) -> list[Any]:
+        """The finished solutions of ``rows`` (``[solution(r) for r in rows]``; kernels may batch it)."""
+        return [self.solution(int(r)) for r in rows]
+
     @abstractmethod
     def partial_solution(self, row: int) -> Any:
         """The solution built so far in ``row`` (for rendering)."""
@@ -128,8 +137,7 @@ class Kernel(ABC):
     # --- search support -------------------------------------------------------
     def get_state(self) -> dict[str, np.ndarray]:
         """A copy of everything that changes during an episode (a snapshot for MCTS)."""
-        keys = self.state_fields + ("done", "cost") + (() if self.mask is None else ("mask",))  # Box: no mask
-        return {k: getattr(self, k).copy() for k in keys}
+        return {k: getattr(self, k).copy() for k in self.state_fields + ("done", "mask", "cost")}
 
     def set_state(self, state: dict[str, np.ndarray]) -> None:
         """Restore a snapshot taken by :meth:`get_state` on the same instances."""
@@ -177,6 +185,9 @@ def check_actions(space: spaces.Space, actions: Any, batch_size: int) -> np.ndar
     """
     from routing_gym.errors import InvalidActionError
 
+    if isinstance(space, spaces.Discrete) and type(actions) is np.ndarray and actions.dtype == np.int64 \
+            and actions.shape == (batch_size,) and 0 <= actions.min() and actions.max() < space.n:
+        return actions  # the common case, in two reductions
     shape = (batch_size,) + (() if isinstance(space, spaces.Discrete) else tuple(space.shape))
     a = np.asarray(actions)
     if a.shape != shape:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,7 @@ KOOL_CAPACITY = {10: 20, 20: 30, 50: 40, 100: 50}
 DISTRIBUTIONS = ("uniform", "clustered")
 
 
+@functools.lru_cache(maxsize=64)
 def default_capacity(num_customers: int) -> int:
     """Kool et al.'s capacity for 10/20/50/100 customers; piecewise-linear between, 50 above 100."""
     sizes = np.array(sorted(KOOL_CAPACITY))
@@ -73,8 +75,9 @@ class CVRPGenerator:
             raise InstanceError(f"capacity: expected a positive integer, got {cap!r}")
         return int(cap)
 
-    def sample(self, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
-        """A batch of ``size`` instances as arrays (depot first): coords, distances, demands, capacity."""
+    def sample(self, rng: np.random.Generator, size: int, distances: bool = True) -> dict[str, np.ndarray]:
+        """A batch of ``size`` instances as arrays (depot first): coords, distances, demands, capacity
+        (``distances=False`` leaves the Euclidean matrices out; the instances are the same)."""
         check_int_arg(size, "size", 1)
         check_memory_budget(self.num_nodes + 1, size, "size")
         n = self.num_nodes
@@ -87,13 +90,10 @@ class CVRPGenerator:
         demands = np.zeros((size, n + 1), dtype=np.int64)
         demands[:, 1:] = rng.integers(self.min_demand, self.max_demand + 1, size=(size, n))
         capacity = np.full(size, self.vehicle_capacity, dtype=np.int64)
-        return {
-            "coords": coords,
-            "distances": euclidean(coords),
-            "obs_coords": coords.astype(np.float32),
-            "demands": demands,
-            "capacity": capacity,
-        }
+        data = {"coords": coords, "obs_coords": coords.astype(np.float32), "demands": demands, "capacity": capacity}
+        if distances:
+            data["distances"] = euclidean(coords)
+        return data
 
     def __call__(self, rng: np.random.Generator) -> CVRPInstance:
         b = self.sample(rng, 1)

@@ -55,12 +55,16 @@ class TSPGenerator:
         pts = np.take_along_axis(centres, which[..., None], axis=1) + rng.normal(0.0, self.cluster_std, (size, n, 2))
         return np.clip(pts, 0.0, 1.0)
 
-    def sample(self, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
-        """A batch of ``size`` instances as arrays: ``coords (size, n, 2)``, ``distances (size, n, n)``."""
+    def sample(self, rng: np.random.Generator, size: int, distances: bool = True) -> dict[str, np.ndarray]:
+        """A batch of ``size`` instances as arrays: ``coords (size, n, 2)``, ``distances (size, n, n)``
+        (left out with ``distances=False``: the same instances, their Euclidean matrices not built)."""
         check_int_arg(size, "size", 1)
         check_memory_budget(self.num_nodes, size, "size")
         coords = self.sample_coords(rng, size)
-        return {"coords": coords, "distances": euclidean(coords), "obs_coords": coords.astype(np.float32)}
+        data = {"coords": coords, "obs_coords": coords.astype(np.float32)}
+        if distances:
+            data["distances"] = euclidean(coords)
+        return data
 
     def __call__(self, rng: np.random.Generator) -> TSPInstance:
         coords = self.sample_coords(rng, 1)[0]
