@@ -123,19 +123,38 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise ConfigError("--load-kwargs are options of the file loader; they need --files")
     if args.resume and not args.out:
         raise ConfigError("--resume needs the --out folder of the run to resume")
+    _check_backend_args(args)
     if args.out:
         args.interrupt_hint = f"; the finished rows are in {args.out}/results.csv: add --resume to run only the others"
     result = compare(
         args.env, _split_specs(args.solvers), num_instances=10 if args.instances is None else args.instances,
         seed=args.seed, files=args.files, jobs=args.jobs, time_limit=args.time_limit, out=args.out,
         progress=not args.no_progress, plots=not args.no_plots, load_kwargs=parse_kwargs(args.load_kwargs, "--load-kwargs"), resume=args.resume,
-        grace=GRACE_S if args.grace is None else args.grace, isolate=True,
+        grace=GRACE_S if args.grace is None else args.grace, isolate=True, backend=args.backend, address=args.address,
         **parse_kwargs(args.env_kwargs, "--env-kwargs"),
     )
     print(result.table())
     if args.out:
         print(f"wrote {args.out}/results.csv, solutions.jsonl" + ("" if args.no_plots else ", gap_vs_time.png, routes.png"))
     return 0
+
+
+def _add_backend_args(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--backend", choices=("local", "ray"), default="local",
+                   help=f"where {what} runs: this machine's worker processes (default) or Ray tasks "
+                        "(pip install 'routing-gym[ray]')")
+    p.add_argument("--address", default=None,
+                   help="Ray cluster address (e.g. ray://head:10001 or auto); default with --backend ray: "
+                        "a local Ray instance of --jobs CPUs, started and stopped with the command")
+
+
+def _check_backend_args(args: argparse.Namespace) -> None:
+    if args.address is not None and args.backend != "ray":
+        raise ConfigError("--address is a Ray cluster: it needs --backend ray")
+    if args.backend == "ray":
+        from routing_gym.ray_backend import require_ray
+
+        require_ray()
 
 
 #: The demo's candidate solvers per environment; those whose optional package or checkpoint is missing are left out.
@@ -250,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep the finished (instance, solver) pairs in --out and run only the others")
     c.add_argument("--no-progress", action="store_true", help="no progress bar")
     c.add_argument("--no-plots", action="store_true", help="no gap_vs_time.png / routes.png")
+    _add_backend_args(c, "the comparison")
     c.set_defaults(func=cmd_compare)
 
     d = sub.add_parser("demo", help="the main job: compare the suite's solvers on TSP50 and CVRP50")

@@ -342,25 +342,28 @@ def _run_isolated(tasks: list[_Task], env_id: str, defaults: dict[str, Any], lim
                     w.kill()
                     workers.remove(w)
                 elif time.monotonic() > w.deadline:
-                    limit = limits.get(w.task.spec)
-                    if w.phase == "solve":
-                        why = (f"no result within its time_limit {limit:g} s + grace {grace:g} s" if limit else
-                               f"no result within the grace period of {grace:g} s (the solver has no time_limit)")
-                        if w.first and FIRST_SOLVE_EXTRA_S:
-                            why += f" + {FIRST_SOLVE_EXTRA_S:g} s allowed for compilation in a first solve"
-                        res = SolveResult(None, elapsed, "timeout", f"{why}; worker process killed")
-                    elif w.phase == "judge":
-                        res = SolveResult(None, elapsed, "failed", f"replaying the solution took over {JUDGE_TIMEOUT_S:g} s; "
-                                                                   "worker process killed")
-                    else:
-                        res = SolveResult(None, 0.0, "timeout", f"building / warming up the solver took over "
-                                                                f"{WARMUP_TIMEOUT_S:g} s; worker process killed")
+                    res = _timeout_result(w.phase, limits.get(w.task.spec), grace, w.first, elapsed)
                     w.kill()
                     workers.remove(w)
                     finish(w, res, None)
     finally:
         for w in workers:
             w.stop()
+
+
+def _timeout_result(phase: str, limit: float | None, grace: float, first: bool, elapsed: float) -> SolveResult:
+    """The failure result of a worker killed for running past the deadline of its ``phase``."""
+    if phase == "solve":
+        why = (f"no result within its time_limit {limit:g} s + grace {grace:g} s" if limit else
+               f"no result within the grace period of {grace:g} s (the solver has no time_limit)")
+        if first and FIRST_SOLVE_EXTRA_S:
+            why += f" + {FIRST_SOLVE_EXTRA_S:g} s allowed for compilation in a first solve"
+        return SolveResult(None, elapsed, "timeout", f"{why}; worker process killed")
+    if phase == "judge":
+        return SolveResult(None, elapsed, "failed", f"replaying the solution took over {JUDGE_TIMEOUT_S:g} s; "
+                                                    "worker process killed")
+    return SolveResult(None, 0.0, "timeout", f"building / warming up the solver took over "
+                                             f"{WARMUP_TIMEOUT_S:g} s; worker process killed")
 
 
 # --- results ----------------------------------------------------------------------
@@ -677,6 +680,8 @@ def compare(
     resume: bool = False,
     grace: float = GRACE_S,
     isolate: bool | None = None,
+    backend: str = "local",
+    address: str | None = None,
     **env_kwargs: Any,
 ) -> CompareResult:
     """Run ``solvers`` (specs) on the same instances and judge every solution in the env.
@@ -697,6 +702,10 @@ def compare(
         (a ``timeout`` row); a solver without a time limit gets ``grace`` seconds in all.
     :param isolate: run every solver in worker processes, so hangs and crashes become rows;
         default: when ``jobs > 1``. In-process runs (``jobs=1``) catch exceptions only.
+    :param backend: ``"local"`` (this machine's worker processes) or ``"ray"``: every (instance, solver)
+        pair is a Ray task (:mod:`routing_gym.ray_backend`), always isolated, with the same rows and files.
+    :param address: the Ray cluster of ``backend="ray"``; without it a local Ray instance of ``jobs``
+        CPUs starts and stops with the run.
     :param env_kwargs: environment arguments for generated instances (``num_nodes=50``).
     :raises ConfigError: for a bad argument, before any solver runs (also
         :class:`~routing_gym.errors.SolverError` for a bad spec,
@@ -708,6 +717,7 @@ def compare(
     solvers = _check_solver_specs(solvers)
     jobs = _check_int(jobs, "jobs", 1)
     grace = _check_seconds(grace, "grace", allow_zero=True)
+    _check_backend(backend, address)
     if time_limit is not None:
         time_limit = _check_seconds(time_limit, "time_limit", allow_zero=False)
     files = _check_sources(files, instances, env_kwargs, load_kwargs)
@@ -731,9 +741,14 @@ def compare(
         isolate = jobs > 1
 
     def run(on_result: Callable[[_Task, SolveResult, Judgement | None], None]) -> None:
-        if isolate and tasks:
-            limits = {s: built[s].time_limit for s in solvers}
-            modules = {s: _solver_modules(built[s]) for s in solvers}
+        limits = {s: built[s].time_limit for s in solvers}
+        modules = {s: _solver_modules(built[s]) for s in solvers}
+        if backend == "ray" and tasks:
+            from routing_gym import ray_backend
+
+            with ray_backend.connected(address, jobs):
+                ray_backend.run_tasks(tasks, env_id, defaults, limits, modules, grace, on_result)
+        elif isolate and tasks:
             _run_isolated(tasks, env_id, defaults, limits, modules, jobs, grace, on_result)
         else:
             for t in tasks:
@@ -744,6 +759,20 @@ def compare(
     if out is not None:
         result.write(out, plots=plots)
     return result
+
+
+def _check_backend(backend: Any, address: Any) -> None:
+    """``backend`` is ``"local"`` or ``"ray"`` (with ray installed); ``address`` only goes with ``"ray"``."""
+    if backend not in ("local", "ray"):
+        raise ConfigError(f"backend: expected 'local' or 'ray', got {backend!r}")
+    if address is not None and backend != "ray":
+        raise ConfigError(f"address {address!r} needs backend 'ray'")
+    if address is not None and (not isinstance(address, str) or not address.strip()):
+        raise ConfigError(f"address: expected a Ray cluster address such as 'ray://head:10001' or 'auto', got {address!r}")
+    if backend == "ray":
+        from routing_gym.ray_backend import require_ray
+
+        require_ray()
 
 
 def _check_solver_specs(solvers: Any) -> list[str]:
