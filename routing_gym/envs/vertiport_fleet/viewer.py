@@ -23,7 +23,8 @@ def draw_map(ax: Any, coords: np.ndarray, parked: np.ndarray, parking: np.ndarra
     for o, d, frac in legs:
         (x0, y0), (x1, y1) = coords[o], coords[d]
         ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
-                    arrowprops={"arrowstyle": "->", "color": "#888888", "lw": 0.8, "alpha": 0.6}, zorder=2)
+                    arrowprops={"arrowstyle": "->", "color": "#888888", "lw": 0.8, "alpha": 0.6,
+                                "connectionstyle": "arc3,rad=0.08"}, zorder=2)
         ax.scatter(x0 + frac * (x1 - x0), y0 + frac * (y1 - y0), s=18, c="#d62728", zorder=4)
     _finish(ax, title)
 
@@ -68,7 +69,8 @@ def text(kernel: Kernel, row: int) -> str:
 
 
 def draw_solution(ax: Any, instance: Any, solution: Sequence[Sequence[int]], title: str = "") -> None:
-    """A day's flights (comparison plots): each route an arrow, as wide as the flights on it."""
+    """A day's flights (comparison plots): each direction of a route a curved arrow, as wide as its
+    share of the flights; vertiports labelled with the flights leaving them."""
     from routing_gym.envs.vertiport_fleet.types import parse_flights
 
     flights = parse_flights(instance, solution)
@@ -78,8 +80,13 @@ def draw_solution(ax: Any, instance: Any, solution: Sequence[Sequence[int]], tit
         counts[(loc[a], d)] = counts.get((loc[a], d), 0) + 1
         loc[a] = d
     c = instance.coords
+    top = max(counts.values(), default=1)
     for (o, d), n in counts.items():
         ax.annotate("", xy=tuple(c[d]), xytext=tuple(c[o]),
-                    arrowprops={"arrowstyle": "->", "color": "#444444", "lw": 0.5 + 0.3 * np.sqrt(n), "alpha": 0.6})
+                    arrowprops={"arrowstyle": "-|>", "color": "#444444", "lw": 0.4 + 3.0 * n / top, "alpha": 0.7,
+                                "connectionstyle": "arc3,rad=0.08", "shrinkA": 8, "shrinkB": 8})
     ax.scatter(c[:, 0], c[:, 1], s=60 + 25 * instance.parking, c="#1f77b4", edgecolors="k", zorder=3)
+    for v in range(instance.num_vertiports):
+        out = sum(n for (o, _), n in counts.items() if o == v)
+        ax.annotate(str(out), tuple(c[v]), textcoords="offset points", xytext=(6, 6), fontsize=7, zorder=5)
     _finish(ax, title or f"{len(flights)} flights")
