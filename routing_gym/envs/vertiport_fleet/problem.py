@@ -22,10 +22,10 @@ PROBLEM = Problem(
     solution_format=("the flights flown, a list of [aircraft, time step, destination vertiport] (any order; "
                      "waits are implicit: an aircraft on the ground with no flight at a step waits one step)"),
     tiny_kwargs=dict(SMALL),
-    reference_solvers=(),
-    label_solvers=(),
+    reference_solvers=("greedy",),
+    label_solvers=("greedy",),
     sense="max",
     baselines="routing_gym.baselines.vertiport_fleet",
-    agents=None,
+    agents="routing_gym.agents.vertiport_fleet",
     metrics=day_figures,
 )
