@@ -239,3 +239,18 @@ def test_graph_view__nodes_edges_and_mask() -> None:
     assert tuple(g.x.shape) == (v, feature_sizes(3)[0]) and tuple(g.edge_attr.shape) == (v * (v - 1), feature_sizes(3)[1])
     assert g.mask.tolist() == env.unwrapped.action_masks().tolist()
     assert (g.edge_index[0] != g.edge_index[1]).all()
+
+
+def test_kernel__random_play_keeps_charge_and_parking_within_bounds() -> None:
+    """Invariants over 8 random days at once: charge in [min(reserve, start charge), battery], no
+    vertiport holds more aircraft (on the ground plus inbound) than its parking places."""
+    days = [VertiportGenerator(**{**SMALL, "chargers": 1, "parking": 2})(np.random.default_rng([3, i])) for i in range(8)]
+    k = VertiportKernel(len(days), days[0].num_vertiports)
+    k.load(np.arange(len(days)), VertiportKernel.stack(days))
+    low = np.minimum(k.reserve[:, None], k.soc) - 1e-9
+    rule = random_rule(np.random.default_rng(0))
+    rows = np.arange(len(days))
+    while not k.done.all():
+        k.step(np.where(k.done, 0, rule(k, rows)))
+        assert (k.soc >= low).all() and (k.soc <= k.battery[:, None] + 1e-9).all()
+        assert (k.occupancy(rows) <= k.parking).all()
