@@ -22,13 +22,17 @@ stream; the table prints mean quality (score per query), mean spend per stream, 
 the share of calls to the dearest model and the share of the oracle's gain over ``cheapest``
 recovered (``(J - J_cheapest) / (J_oracle - J_cheapest)``, averaged over streams; APGR-style),
 and per solver CPT(50 %): the smallest share of premium calls at which it recovers half the gain.
-``--figure`` writes the chart of PPO's and logistic's choices against the oracle's.
+``--figure`` writes the chart of PPO's and logistic's choices against the oracle's; ``--curve``
+the quality-cost curves (one panel per setting: mean quality per query against mean spend per
+query, one point per cost weight, one line per solver) as a PNG, and ``--markdown`` the
+table as Markdown (for the README).
 ``--prompt-features`` adds eight hand features of each prompt (sizes, character shares, code
 and multiple-choice markers; from ``routerbench_subset.csv``) as feature columns of the real
 table, in a temporary file, so that knn / logistic / PPO see more than the family.
 
     .venv/bin/python benchmarks/query_router.py [--streams 10] [--ppo-steps 150000] [--figure out.png]
     .venv/bin/python benchmarks/query_router.py --only routerbench --prompt-features
+    .venv/bin/python benchmarks/query_router.py --curve docs/img/query_router_quality_cost.png --markdown
 """
 
 from __future__ import annotations
@@ -94,7 +98,7 @@ def evaluate_setting(name: str, streams: dict[float, list[QueryRouterInstance]],
                 bar.update()
             for s, ms in acc.items():
                 row = {k: float(np.nanmean([m[k] for m in ms])) for k in ms[0]}
-                rows.append({"setting": name, "w": w, "solver": s, **row})
+                rows.append({"setting": name, "w": w, "solver": s, "num_queries": insts[0].num_queries, **row})
     return rows
 
 
@@ -112,6 +116,46 @@ def print_table(rows: list[dict]) -> None:
             pts = [(r["premium_calls"], r["gain_share"]) for r in sub if r["solver"] == s]
             cells.append(f"{s}={calls_to_reach(pts, 0.5):.3f}")
         print(f"  {setting}: " + ", ".join(cells))
+
+
+def curve(path: str, rows: list[dict]) -> None:
+    """Quality against spend per query for every solver over the cost weights, one panel per setting."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    settings = list(dict.fromkeys(r["setting"] for r in rows))
+    fig, axes = plt.subplots(1, len(settings), figsize=(6.5 * len(settings), 4.8), squeeze=False)
+    for ax, setting in zip(axes[0], settings):
+        sub = [r for r in rows if r["setting"] == setting]
+        for s in dict.fromkeys(r["solver"] for r in sub):
+            pts = sorted((r["spent"] / r["num_queries"], r["quality"]) for r in sub if r["solver"] == s)
+            style = {"oracle": "k-", "ppo": "r-o"}.get(s, "-o")
+            ax.plot(*zip(*pts), style, label=s, markersize=4, linewidth=2 if s in ("oracle", "ppo") else 1)
+        ax.set_xscale("log")
+        ax.set_xlabel("mean spend per query (the table's cost unit: USD on RouterBench)")
+        ax.set_ylabel("mean quality per query")
+        ax.set_title(f"{setting}: one point per cost weight", fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0][-1].legend(fontsize=7, loc="lower right", ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"quality-cost curves: {path}")
+
+
+def markdown(rows: list[dict]) -> None:
+    """The table as Markdown: quality / spend per query / gain share per (setting, weight) and solver."""
+    for setting in dict.fromkeys(r["setting"] for r in rows):
+        sub = [r for r in rows if r["setting"] == setting]
+        solvers = list(dict.fromkeys(r["solver"] for r in sub))
+        print(f"\n{setting}: quality / spend per query / gain share\n")
+        print("| w | " + " | ".join(solvers) + " |")
+        print("|---" * (len(solvers) + 1) + "|")
+        for w in dict.fromkeys(r["w"] for r in sub):
+            by = {r["solver"]: r for r in sub if r["w"] == w}
+            print(f"| {w:g} | " + " | ".join(f"{by[s]['quality']:.3f} / {by[s]['spent'] / by[s]['num_queries']:.3g} / "
+                                              f"{by[s]['gain_share']:.2f}" for s in solvers) + " |")
 
 
 def generated(args: argparse.Namespace) -> list[dict]:
@@ -197,6 +241,8 @@ def main() -> None:
     p.add_argument("--streams", type=int, default=10, help="generated test streams per cost weight")
     p.add_argument("--ppo-steps", type=int, default=150_000, help="PPO training steps per setting")
     p.add_argument("--figure", default=None, help="write the chart of choices against the oracle's here (PNG)")
+    p.add_argument("--curve", default=None, help="write the quality-cost curves here (PNG)")
+    p.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
     p.add_argument("--only", choices=("generated", "routerbench"), default=None)
     p.add_argument("--prompt-features", action="store_true",
                    help="routerbench: add hand features of each prompt (from routerbench_subset.csv) as feature columns")
@@ -210,6 +256,10 @@ def main() -> None:
         if args.figure:
             figure(args.figure, ppo, inst)
     print_table(rows)
+    if args.curve:
+        curve(args.curve, rows)
+    if args.markdown:
+        markdown(rows)
     assert all(math.isclose(r["feasible"], 1.0) for r in rows)
 
 

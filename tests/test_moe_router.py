@@ -191,3 +191,27 @@ def test_viewer__counts_against_the_oracle() -> None:
     env.step(1)
     env.step(3)
     assert "|200|" in env.render()
+
+
+def test_featurizer__experts_and_the_close_node_as_pointer_nodes() -> None:
+    """The attention policy reads MoERouter observations: E + 1 nodes, the env's mask, a feasible greedy action."""
+    import torch
+
+    from routing_gym.agents.checkpoint import spaces_for
+    from routing_gym.agents.featurizers import featurizer_for
+    from routing_gym.agents.policies import make_policy, obs_to_tensors
+
+    kwargs = {**TINY, "num_experts": 4}
+    env = gym.make(ENV_ID, **kwargs)
+    env.reset(seed=0)
+    obs, *_ = env.step(2)
+    feat = featurizer_for(env.observation_space)
+    batch = obs_to_tensors({k: v[None] for k, v in obs.items()})
+    nodes = feat(batch)
+    assert nodes.features.shape == (1, 5, feat.node_dim) and nodes.current.tolist() == [4]
+    assert nodes.mask[0].tolist() == env.unwrapped.action_masks().tolist() == [True, True, False, True, True]
+    assert nodes.features[0, :4, 2].tolist() == [0.0, 0.0, 1.0, 0.0]  # called at this layer
+    policy = make_policy("attention", *spaces_for(ENV_ID, kwargs), embed_dim=16, num_layers=1, num_heads=2)
+    with torch.no_grad():
+        action, *_ = policy(batch, deterministic=True)
+    assert env.unwrapped.action_masks()[int(action)]
