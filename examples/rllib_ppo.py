@@ -33,7 +33,8 @@ def main() -> None:
 
     ray.init(address=args.address, include_dashboard=False, logging_level="error")
     config = ppo_config(args.env, parse_kv(args.env_kwargs, "--env-kwargs"), multi_agent=args.multi_agent,
-                        num_env_runners=args.env_runners, train_batch_size=args.batch, minibatch_size=256, num_epochs=6)
+                        num_env_runners=args.env_runners, train_batch_size=args.batch,
+                        minibatch_size=min(256, args.batch), num_epochs=6)
     algo = config.build_algo()
     for i in range(args.iterations):
         runners = algo.train()["env_runners"]

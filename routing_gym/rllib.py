@@ -195,7 +195,9 @@ def ppo_config(env_id: str, env_kwargs: dict[str, Any] | None = None, *, multi_a
                           model_config={"fcnet_hiddens": list(hidden), "vf_share_layers": False})
     config = (
         PPOConfig()
-        .environment(MaskedMultiAgentEnv if multi_agent else MaskedEnv, env_config=env_config)
+        # RLlib's env check steps with unmasked random actions, which a strict env refuses
+        .environment(MaskedMultiAgentEnv if multi_agent else MaskedEnv, env_config=env_config,
+                     disable_env_checking=strict)
         .env_runners(num_env_runners=num_env_runners, num_envs_per_env_runner=envs_per_runner)
         .training(train_batch_size_per_learner=train_batch_size, minibatch_size=minibatch_size,
                   num_epochs=num_epochs, lr=lr)
