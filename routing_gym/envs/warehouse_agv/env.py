@@ -58,6 +58,10 @@ class WarehouseAGVEnv(RoutingEnv):
     ``at_goal``        (R,)           int8    {0, 1}      robots on their goals
     ``local``          (R, 3, k, k)   int8    {0, 1}      each robot's window centred on it: obstacles
                                                           (off-map cells count as blocked), robots, its goal
+    ``goal_distance``  (R,)           float32 [0, 1]      shortest-path steps to its goal / (H W) (1: unreachable)
+    ``goal_moves``     (R, 5)         int8    {0, 1}      the moves on a shortest path to its goal (one step
+                                                          nearer; other robots ignored), the heuristic channel
+                                                          of MAPF learners (PRIMAL, DHC)
     ``action_mask``    (5 R,)         int8    {0, 1}      the per-robot masks, concatenated
     ================== ============== ======= =========== ================================================
 

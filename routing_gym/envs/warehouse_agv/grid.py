@@ -64,3 +64,36 @@ def largest_component(grid: np.ndarray) -> np.ndarray:
         if comp.size > best.size:
             best = comp
     return best
+
+
+def move_targets(grid: np.ndarray) -> np.ndarray:
+    """``(H * W, 5)`` int: the flat cell each of wait / N / E / S / W leads to (the cell itself when masked)."""
+    h, w = grid.shape
+    cells = np.arange(h * w)
+    table = move_table(grid) & ~grid.reshape(-1, 1)  # an obstacle cell leads nowhere (stays unreachable)
+    target = cells[:, None] + MOVES[None, :, 0] * w + MOVES[None, :, 1]
+    return np.where(table, target, cells[:, None])
+
+
+def distance_fields(targets: np.ndarray, sources: np.ndarray) -> np.ndarray:
+    """BFS distances to each source cell over the free cells, for many (map, source) pairs at once.
+
+    :param targets: ``(n, H * W, 5)`` :func:`move_targets` of each pair's map.
+    :param sources: ``(n,)`` flat source cells.
+    :returns: ``(n, H * W)`` int32 steps from every cell to the source; ``H * W`` where unreachable.
+
+    Every round relaxes all cells through their four moves (numpy over the pairs and cells); it
+    stops when nothing changes, after at most the largest finite distance + 1 rounds.
+    """
+    n, hw = targets.shape[:2]
+    far = np.int32(hw)
+    dist = np.full((n, hw), far, dtype=np.int32)
+    dist[np.arange(n), sources] = 0
+    nbr = targets[:, :, 1:]
+    rows = np.arange(n)[:, None, None]
+    while True:
+        via = dist[rows, nbr].min(axis=2) + 1
+        new = np.minimum(dist, via)
+        if np.array_equal(new, dist):
+            return dist
+        dist = new

@@ -8,7 +8,7 @@ import numpy as np
 from gymnasium import spaces
 
 from routing_gym.envs.kernel import Kernel
-from routing_gym.envs.warehouse_agv.grid import move_table
+from routing_gym.envs.warehouse_agv.grid import distance_fields, move_table, move_targets
 from routing_gym.envs.warehouse_agv.types import MOVES, WarehouseInstance, arrival_times, padded_paths
 from routing_gym.errors import InstanceError
 
@@ -68,11 +68,11 @@ class WarehouseKernel(Kernel):
     task then becomes its goal.
     """
 
-    state_fields = ("pos", "rest", "goal_idx", "t", "history", "collisions", "delivered", "last_reward")
+    state_fields = ("pos", "rest", "goal_idx", "t", "history", "collisions", "delivered", "last_reward", "goal_dist")
     instance_type = WarehouseInstance
     size_name = "num_robots"
     #: observation keys holding one row per robot (the PettingZoo view's per-agent observation)
-    agent_keys = ("positions", "goals", "goal_direction", "at_goal", "local")
+    agent_keys = ("positions", "goals", "goal_direction", "at_goal", "local", "goal_distance", "goal_moves")
 
     def __init__(self, batch_size: int, num_robots: int) -> None:
         super().__init__(batch_size, num_robots)
@@ -102,6 +102,9 @@ class WarehouseKernel(Kernel):
         self.grid = np.zeros((b, height, width), dtype=bool)
         self.padded = np.ones((b, height + 2 * RADIUS, width + 2 * RADIUS), dtype=bool)
         self.moves = np.zeros((b, height * width, 5), dtype=bool)
+        self.targets = np.zeros((b, height * width, 5), dtype=np.int64)
+        #: ``(b, R, H * W)`` BFS steps from every cell to each robot's current goal (``H * W``: unreachable)
+        self.goal_dist = np.zeros((b, self.num_robots, height * width), dtype=np.int32)
         self._occ = np.full((b, height * width), -1, dtype=np.int64)
 
     @classmethod
@@ -117,6 +120,8 @@ class WarehouseKernel(Kernel):
             "goal_direction": spaces.Box(-1.0, 1.0, (r, 2), np.float32),
             "at_goal": spaces.MultiBinary(r),
             "local": spaces.Box(0, 1, (r, 3, WINDOW, WINDOW), np.int8),
+            "goal_distance": spaces.Box(0.0, 1.0, (r,), np.float32),
+            "goal_moves": spaces.Box(0, 1, (r, 5), np.int8),
             "action_mask": spaces.MultiBinary(5 * r),
         })
 
@@ -182,6 +187,7 @@ class WarehouseKernel(Kernel):
         self.grid[rows] = grid
         self.padded[rows, RADIUS:-RADIUS, RADIUS:-RADIUS] = grid
         self.moves[rows] = np.stack([move_table(g) for g in grid])
+        self.targets[rows] = np.stack([move_targets(g) for g in grid])
         self.goal_seq[rows, :, : seq.shape[2]] = seq
         self.seq_len[rows] = seq.shape[2]
         self.lifelong[rows] = "tasks" in data
@@ -194,6 +200,7 @@ class WarehouseKernel(Kernel):
         self.collisions[rows] = 0
         self.delivered[rows] = 0
         self.last_reward[rows] = 0.0
+        self._refresh_distances(rows, np.ones((len(rows), self.num_robots), dtype=bool))
         self.cost[rows] = 0.0
         self.done[rows] = False
         # worse than any episode: at most R * horizon is charged, or delivered
@@ -206,6 +213,16 @@ class WarehouseKernel(Kernel):
     def _refresh_mask(self, rows: np.ndarray) -> None:
         cells = self._cells(rows)
         self.mask[rows] = self.moves[np.asarray(rows)[:, None], cells].reshape(len(rows), -1)
+
+    def _refresh_distances(self, rows: np.ndarray, which: np.ndarray) -> None:
+        """Recompute :attr:`goal_dist` of the robots ``which`` (``(len(rows), R)`` bool) of ``rows``."""
+        ri, robot = np.nonzero(which)
+        if ri.size == 0:
+            return
+        row = np.asarray(rows)[ri]
+        goals = self.current_goals(rows)[ri, robot]
+        src = goals[:, 0] * self.shape[1] + goals[:, 1]
+        self.goal_dist[row, robot] = distance_fields(self.targets[row], src)
 
     def current_goals(self, rows: np.ndarray | slice | None = None) -> np.ndarray:
         """``(n, R, 2)``: each robot's current goal (lifelong: its last one once all are delivered)."""
@@ -246,6 +263,7 @@ class WarehouseKernel(Kernel):
         per_robot = np.where(life, at.astype(np.float64), oneshot)
         self.rest[rows] = np.where(was_at & at, rest + 1, 0)
         self.goal_idx[rows] += at & life
+        self._refresh_distances(rows, at & life)
         self.delivered[rows] += (at & life).sum(axis=1)
         self.last_reward[rows] = per_robot
         self.t[rows] += 1
@@ -274,6 +292,11 @@ class WarehouseKernel(Kernel):
         gi, gr = np.nonzero(inside)
         local[gi, gr, 2, rel[gi, gr, 0], rel[gi, gr, 1]] = 1
         side = max(h - 1, w - 1, 1)
+        cell = pos[..., 0] * w + pos[..., 1]  # (n, R)
+        dist = self.goal_dist[r]  # (n, R, H * W)
+        ii, jj = np.arange(n)[:, None], np.arange(self.num_robots)[None]
+        here = dist[ii, jj, cell]
+        ahead = np.take_along_axis(dist, self.targets[r[:, None], cell], axis=2)  # (n, R, 5)
         out = {
             "obstacles": self.grid[r].view(np.int8).copy(),
             "robots": robots[:, RADIUS:h + RADIUS, RADIUS:w + RADIUS].copy(),
@@ -282,6 +305,8 @@ class WarehouseKernel(Kernel):
             "goal_direction": ((goals - pos) / side).astype(np.float32),
             "at_goal": (pos == goals).all(axis=2).astype(np.int8),
             "local": local,
+            "goal_distance": (here / (h * w)).astype(np.float32),
+            "goal_moves": (ahead < here[..., None]).view(np.int8),
             "action_mask": self.mask[r].view(np.int8).copy(),
         }
         return {k: v[0] for k, v in out.items()} if squeeze else out
