@@ -367,3 +367,59 @@ def test_kopt_mcts__leaves_the_callers_heatmap_unchanged():
     before = h.copy()
     KOptMCTS(time_limit=None, max_samples=5000, heatmap=h).solve(inst)
     np.testing.assert_array_equal(h, before)
+
+
+# --- MultiDiscrete (WarehouseAGV): robot by robot -----------------------------------------------
+def _warehouse(robots: int = 2, seed: int = 3):
+    from routing_gym.envs.warehouse_agv.generator import WarehouseGenerator
+
+    kw = {"num_robots": robots, "height": 6, "width": 7, "shelf_depth": 1, "shelf_length": 2, "horizon": 24}
+    return WarehouseGenerator(**kw)(np.random.default_rng(seed))
+
+
+def test_robot_by_robot__decisions_make_the_joint_step_and_snapshots_keep_the_pending_moves() -> None:
+    from routing_gym.baselines.mcts import RobotByRobot
+
+    inst = _warehouse(3)
+    direct = gym.make("routing_gym/WarehouseAGV-v0", instance=inst).unwrapped
+    direct.reset(seed=0)
+    env = gym.make("routing_gym/WarehouseAGV-v0", instance=inst).unwrapped
+    env.reset(seed=0)
+    seq = RobotByRobot(env.kernel)
+    joint = np.array([int(np.flatnonzero(direct.kernel.mask[0, 5 * i:5 * i + 5])[-1]) for i in range(3)])
+    assert np.array_equal(seq.mask[0], env.kernel.mask[0, :5])
+    r0, _, _ = seq.step(joint[:1])
+    snap = seq.get_state()
+    assert r0[0] == 0 and seq.turn[0] == 1 and np.array_equal(seq.mask[0], env.kernel.mask[0, 5:10])
+    seq.step(joint[1:2])
+    seq.set_state(snap)  # back to robot 1's decision, robot 0's move still pending
+    assert seq.turn[0] == 1 and seq.observe()["pending"].tolist() == [joint[0]]
+    seq.step(joint[1:2])
+    r, term, _ = seq.step(joint[2:3])
+    rd, termd, _ = direct.kernel.step(joint[None])
+    assert r[0] == rd[0] and term[0] == termd[0] and seq.turn[0] == 0
+    assert np.array_equal(env.kernel.pos, direct.kernel.pos)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_mcts_warehouse__plans_replay_conflict_free_and_reach_the_cbs_optimum_on_tiny_instances(seed: int) -> None:
+    from routing_gym.envs import replay
+    from routing_gym.envs.warehouse_agv.types import first_conflict, padded_paths
+
+    inst = _warehouse(3, seed)
+    result = make_solver("mcts:time_limit=None:simulations=300:seed=1:c=2")(inst)
+    assert result.ok, result.message
+    rep = replay(None, inst, result.solution)
+    assert rep.feasible and first_conflict(padded_paths(inst, result.solution)) is None
+    optimum = replay(None, inst, make_solver("cbs:time_limit=10")(inst).solution).cost
+    assert rep.cost == optimum
+
+
+def test_mcts_multidiscrete__greedy_rollout_is_refused_clearly() -> None:
+    env = gym.make("routing_gym/WarehouseAGV-v0", instance=_warehouse()).unwrapped
+    env.reset(seed=0)
+    with pytest.raises(SolverError, match="greedy rollouts probe whole Discrete actions"):
+        MCTSPlanner(env, rollout="greedy")
+    planner = MCTSPlanner(env, rollout="random", rng=np.random.default_rng(0))
+    solution, ret = planner.solve(simulations=20)
+    assert solution is not None and ret <= 0

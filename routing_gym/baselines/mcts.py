@@ -3,8 +3,12 @@
 The search only uses the kernel contract of :mod:`routing_gym.envs.kernel`
 (``get_state`` / ``set_state`` snapshots, the action ``mask``, ``step``,
 ``done``, ``observe`` and ``solution``), so it plays every environment that
-follows it: every registered problem whose kernel takes ``Discrete`` actions
-(:func:`discrete_problems`). Rewards are (minus) costs, so a simulation's value is its
+follows it: every registered problem whose kernel takes ``Discrete`` or
+``MultiDiscrete`` actions (:func:`searchable_problems`). A ``MultiDiscrete`` joint
+action (one move per robot) is expanded one dimension at a time (:class:`RobotByRobot`):
+the tree branches over robot 0's move, then robot 1's, and the kernel steps once the
+last one is chosen, so a node has at most ``max(nvec)`` children instead of
+``prod(nvec)``. Rewards are (minus) costs, so a simulation's value is its
 episode return, normalised min-max over the returns seen by the current search.
 
 Two entry points:
@@ -114,6 +118,74 @@ class _Probe:
         return ret, steps, True
 
 
+class RobotByRobot:
+    """A batch-1 ``MultiDiscrete`` kernel as a sequence of ``Discrete`` decisions, for the search.
+
+    Decision ``i`` of a joint step is dimension ``i``'s action (robot ``i``'s move), masked by
+    that dimension's mask; the first ``d - 1`` decisions only record the choice (reward 0) and the
+    last one steps the kernel with the whole joint action. Snapshots hold the kernel's state plus
+    the choices made so far. ``observe`` is the kernel's observation plus ``"dimension"`` (whose
+    move is next) and ``"pending"`` (the moves chosen so far this step).
+    """
+
+    def __init__(self, kernel: Kernel) -> None:
+        space = kernel.action_space
+        if kernel.batch_size != 1 or not isinstance(space, spaces.MultiDiscrete) or space.nvec.ndim != 1:
+            raise SolverError("RobotByRobot: needs a batch-1 kernel with a one-dimensional MultiDiscrete action space")
+        self.inner = kernel
+        self.nvec = np.asarray(space.nvec, dtype=np.int64)
+        self.offsets = np.concatenate([[0], np.cumsum(self.nvec)])
+        self.batch_size = 1
+        self.num_actions = int(self.nvec.max())
+        self.turn = np.zeros(1, dtype=np.int64)
+        self.pending = np.zeros((1, len(self.nvec)), dtype=np.int64)
+        self.mask = np.zeros((1, self.num_actions), dtype=bool)
+        self._obs: dict[str, np.ndarray] | None = None
+        self._refresh()
+
+    @property
+    def done(self) -> np.ndarray:
+        return self.inner.done
+
+    def _refresh(self) -> None:
+        i = int(self.turn[0])
+        self.mask[0] = False
+        self.mask[0, : self.nvec[i]] = self.inner.mask[0, self.offsets[i] : self.offsets[i + 1]]
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        state = self.inner.get_state()
+        state["_turn"], state["_pending"] = self.turn.copy(), self.pending.copy()
+        return state
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        self.inner.set_state({k: v for k, v in state.items() if k not in ("_turn", "_pending")})
+        self.turn[...] = state["_turn"]
+        self.pending[...] = state["_pending"]
+        self._obs = None
+        self._refresh()
+
+    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        i = int(self.turn[0])
+        self.pending[0, i] = int(actions[0])
+        if i + 1 < len(self.nvec):
+            self.turn[0] = i + 1
+            self._refresh()
+            return np.zeros(1), np.zeros(1, dtype=bool), np.zeros(1, dtype=bool)
+        self.turn[0] = 0
+        self._obs = None
+        out = self.inner.step(self.pending.copy())
+        self._refresh()
+        return out
+
+    def observe(self, row: int = 0) -> dict[str, np.ndarray]:
+        if self._obs is None:  # one kernel observation per joint step, shared by its decisions
+            self._obs = self.inner.observe(0)
+        return dict(self._obs, dimension=self.turn[0].copy(), pending=self.pending[0, : self.turn[0]].copy())
+
+    def solution(self, row: int) -> Any:
+        return self.inner.solution(row)
+
+
 class _Node:
     """A search-tree node: a state reached by a fixed action sequence from the root.
 
@@ -158,7 +230,10 @@ class MCTSPlanner:
 
     :param env: the environment (``gym.make(...).unwrapped`` or anything with a
         ``kernel`` at batch size 1, ``instance``, ``get_state`` and ``set_state``),
-        already reset.
+        already reset. A ``MultiDiscrete`` kernel is searched through :class:`RobotByRobot`
+        (one decision per dimension); its rollouts need ``"random"`` or a policy, which is then
+        asked one dimension at a time (``obs["dimension"]``), and a prior gives the
+        probabilities of that dimension's actions.
     :param c: exploration constant (UCT: ``c * sqrt(ln N / n_a)``; PUCT: ``c * P_a * sqrt(N) / (1 + n_a)``).
     :param rollout: ``"greedy"`` (the valid action of best immediate reward),
         ``"random"`` (uniform over valid actions), or a callable ``policy(obs, mask) -> action``.
@@ -179,8 +254,15 @@ class MCTSPlanner:
             raise SolverError(f"MCTSPlanner: prior must be a callable prior(obs, mask) -> probabilities, got {prior!r}")
         if kernel.done[0]:
             raise SolverError("MCTSPlanner: the environment's episode has ended; reset it first")
+        if isinstance(kernel.action_space, spaces.MultiDiscrete):
+            if rollout == "greedy":
+                raise SolverError("MCTSPlanner: greedy rollouts probe whole Discrete actions; for a MultiDiscrete "
+                                  "kernel give rollout='random' or a policy(obs, mask) -> action of obs['dimension']")
+            kernel = RobotByRobot(kernel)
+        elif not isinstance(kernel.action_space, spaces.Discrete):
+            raise SolverError(f"MCTSPlanner: searches Discrete or MultiDiscrete actions, not {kernel.action_space}")
         self.env = env
-        self.kernel = kernel
+        self.kernel: Kernel | RobotByRobot = kernel
         self.c = float(c)
         self.rollout = rollout
         self.prior = prior
@@ -474,8 +556,23 @@ class MCTS(Solver):
         return env
 
     def solve(self, instance: Any) -> Any:
+        """The problem's hook when it has one (e.g. a default rollout policy for robots), else :meth:`plan`."""
+        from routing_gym.baselines.base import load_problem_hooks
+        from routing_gym.registry import problem_of
+
+        if self.env_id is None:
+            name = problem_of(instance).name
+            if name not in self.hooks:
+                load_problem_hooks()
+            if name in self.hooks:
+                return super().solve(instance)
+        return self.plan(instance)
+
+    def plan(self, instance: Any, rollout: str | Policy | None = None, prior: Prior | None = None) -> Any:
+        """Search ``instance`` with this solver's settings; ``rollout`` / ``prior`` replace its own when given."""
         env = self.make_env(instance)
-        planner = MCTSPlanner(env, c=self.c, rollout=self.rollout, prior=self.prior, rng=np.random.default_rng(self.seed))
+        planner = MCTSPlanner(env, c=self.c, rollout=rollout or self.rollout, prior=prior or self.prior,
+                              rng=np.random.default_rng(self.seed))
         solution, ret = planner.solve(simulations=self.simulations, time_limit=self.time_limit)
         self.last_stats = {"simulations": planner.simulations, "return": ret}
         if solution is None:
@@ -483,15 +580,16 @@ class MCTS(Solver):
         return solution
 
 
-def discrete_problems() -> tuple[str, ...]:
-    """Names of the registered problems whose kernel's action space is ``Discrete`` (those MCTS can play)."""
+def searchable_problems() -> tuple[str, ...]:
+    """Names of the registered problems whose kernel's action space is ``Discrete`` or ``MultiDiscrete``
+    (those MCTS can play; ``Box`` actions are not searched)."""
     out = []
     for problem in problems().values():
         kt = problem.kernel_type
         kernel = kt(1, kt.instance_size(problem.tiny_instance()))
-        if isinstance(kernel.action_space, spaces.Discrete):
+        if isinstance(kernel.action_space, (spaces.Discrete, spaces.MultiDiscrete)):
             out.append(problem.name)
     return tuple(out)
 
 
-MCTS.problems = discrete_problems()
+MCTS.problems = searchable_problems()

@@ -8,11 +8,11 @@
   (:mod:`routing_gym.baselines.warehouse_agv.exact`).
 - ``agv-ppo``: a trained MaskablePPO policy of the centralised env, ``agv-ppo:path=policy.zip``
   (:mod:`routing_gym.baselines.warehouse_agv.ppo`).
-- ``mcts`` does not apply: the generic MCTS searches ``Discrete`` actions, and a joint move of
-  ``R`` robots is one of ``5 ** R`` (:func:`routing_gym.baselines.mcts.discrete_problems` leaves
-  this problem out).
+- ``mcts``: the generic MCTS, robot by robot, with shortest-path rollouts and prior
+  (:mod:`routing_gym.baselines.warehouse_agv.mcts`).
 """
 
 from routing_gym.baselines.warehouse_agv import exact as _exact  # noqa: F401 - registers the cpsat hook
+from routing_gym.baselines.warehouse_agv import mcts as _mcts  # noqa: F401 - registers the mcts hook
 from routing_gym.baselines.warehouse_agv import planners as _planners  # noqa: F401 - registers astar, prioritized, cbs
 from routing_gym.baselines.warehouse_agv import ppo as _ppo  # noqa: F401 - registers agv-ppo
