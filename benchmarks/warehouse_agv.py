@@ -1,12 +1,14 @@
-"""WarehouseAGV-v0: prioritized planning, CBS and CP-SAT on the default warehouse and on MovingAI maps.
+"""WarehouseAGV-v0: prioritized planning, CBS, CP-SAT, a trained PPO policy and MCTS on the default
+warehouse and on MovingAI maps.
 
-For growing numbers of robots: success rate (a plan within the time limit; for cpsat also the share
-proved optimal), the sum of costs (as the env replays it; mean over the instances every solver
-solved), its ratio to the lower bound (sum of shortest paths; ``sic_lb.csv`` for the benchmark
-maps, checked against our BFS), and the time per instance. Every plan is replayed through the env.
+For growing numbers of robots: success rate (a plan within the time limit with every robot at its
+goal; for cpsat also the share proved optimal), the sum of costs (as the env replays it; mean over
+the instances every solver solved), its ratio to the lower bound (sum of shortest paths;
+``sic_lb.csv`` for the benchmark maps, checked against our BFS), and the time per instance. Every
+plan is replayed through the env and checked for conflicts.
 
-    .venv/bin/python benchmarks/warehouse_agv.py                  # the README table
-    .venv/bin/python benchmarks/warehouse_agv.py --quick          # a smoke run
+    .venv/bin/python benchmarks/warehouse_agv.py --agent agv.zip        # the README table
+    .venv/bin/python benchmarks/warehouse_agv.py --quick                # a smoke run
 
 Benchmark files are read from ``$ROUTING_GYM_DATA/mapf`` (default ``../shared/data/mapf``).
 """
@@ -25,6 +27,7 @@ from routing_gym.baselines.base import make_solver
 from routing_gym.baselines.warehouse_agv.search import Grid
 from routing_gym.envs import load_instance, replay
 from routing_gym.envs.warehouse_agv.generator import WarehouseGenerator
+from routing_gym.envs.warehouse_agv.types import arrival_times, first_conflict, padded_paths
 
 DATA = Path(os.environ.get("ROUTING_GYM_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")) / "mapf"
 MAPS = ("empty-32-32", "random-32-32-10", "room-32-32-4", "maze-32-32-2", "warehouse-10-20-10-2-1")
@@ -45,9 +48,10 @@ def run_setting(label: str, instances: list[Any], specs: list[str], pbar: tqdm) 
             cost, ok = float("nan"), False
             if r.ok:
                 rep = replay(None, inst, r.solution)
-                if not rep.feasible:
-                    raise AssertionError(f"{spec} on {inst.name}: {rep.message}")
-                ok, cost = True, rep.cost
+                paths = padded_paths(inst, r.solution)
+                if not rep.feasible or first_conflict(paths) is not None:
+                    raise AssertionError(f"{spec} on {inst.name}: {rep.message or first_conflict(paths)}")
+                ok, cost = bool((arrival_times(paths, inst.goals) >= 0).all()), rep.cost  # mcts may end off goal
             optimal = ok and getattr(solver, "last_stats", {}).get("status") == "OPTIMAL"
             results[spec].append((ok, cost, r.time_s, optimal))
             pbar.update(1)
@@ -58,7 +62,7 @@ def run_setting(label: str, instances: list[Any], specs: list[str], pbar: tqdm) 
         cost = np.array([x[1] for x in results[spec]])
         lbs = np.array(bounds, dtype=float)
         rows.append({
-            "setting": label, "solver": spec.split(":")[0], "n": len(instances),
+            "setting": label, "solver": spec.split(":")[0].replace("agv-ppo", "ppo"), "n": len(instances),
             "success": ok.mean(), "optimal": np.mean([x[3] for x in results[spec]]),
             "soc": cost[all_ok].mean() if all_ok.any() else float("nan"),
             "soc_lb": (cost[ok] / lbs[ok]).mean() if ok.any() else float("nan"),
@@ -75,6 +79,9 @@ def main() -> None:
     ap.add_argument("--robots", type=int, nargs="*", default=[4, 8, 12, 16])
     ap.add_argument("--agents", type=int, nargs="*", default=[5, 10, 20])
     ap.add_argument("--cpsat-max", type=int, default=12, help="run cpsat up to this many robots")
+    ap.add_argument("--agent", default=None, help="a trained agv-ppo checkpoint (.zip) to run beside the planners")
+    ap.add_argument("--mcts-max", type=int, default=0, help="run mcts (the time limit) up to this many robots")
+    ap.add_argument("--maps", nargs="*", default=list(MAPS), help="MovingAI maps (under $ROUTING_GYM_DATA/mapf)")
     ap.add_argument("--quick", action="store_true", help="2 instances, robots 4 8, agents 5")
     args = ap.parse_args()
     if args.quick:
@@ -84,12 +91,12 @@ def main() -> None:
     for r in args.robots:
         gen = WarehouseGenerator(num_robots=r)
         insts = [gen(np.random.default_rng([2026, r, i])) for i in range(args.instances)]
-        settings.append((f"warehouse 11x22 R={r}", insts, _specs(r, tl, args.cpsat_max)))
+        settings.append((f"warehouse 11x22 R={r}", insts, _specs(r, tl, args)))
     if DATA.is_dir():
-        for m in MAPS:
+        for m in args.maps:
             for k in args.agents:
                 insts = [load_instance(DATA / f"{m}-even-{s}.scen", agents=k) for s in range(1, args.scens + 1)]
-                settings.append((f"{m} k={k}", insts, _specs(k, tl, args.cpsat_max)))
+                settings.append((f"{m} k={k}", insts, _specs(k, tl, args)))
     total = sum(len(i) * len(s) for _, i, s in settings)
     rows = []
     with tqdm(total=total, desc="warehouse_agv") as pbar:
@@ -104,9 +111,11 @@ def main() -> None:
           "solved instances; optimal: CP-SAT proved it.")
 
 
-def _specs(robots: int, tl: float, cpsat_max: int) -> list[str]:
+def _specs(robots: int, tl: float, args: argparse.Namespace) -> list[str]:
     specs = [f"prioritized:time_limit={tl}", f"cbs:time_limit={tl}"]
-    return specs + ([f"cpsat:time_limit={tl}"] if robots <= cpsat_max else [])
+    specs += [f"cpsat:time_limit={tl}"] if robots <= args.cpsat_max else []
+    specs += [f"agv-ppo:path={args.agent}"] if args.agent else []
+    return specs + ([f"mcts:time_limit={tl}:c=2"] if robots <= args.mcts_max else [])
 
 
 if __name__ == "__main__":

@@ -318,3 +318,63 @@ def test_pettingzoo_step__refuses_fractional_unknown_and_late_actions() -> None:
     env.agents = []
     with pytest.raises(gym.error.ResetNeeded):
         env.step({})
+
+
+# --- shortest-path channel, shared policy ----------------------------------------------------
+def test_observation__goal_moves_follow_the_shortest_paths_and_lifelong_goals() -> None:
+    i = inst(["...", ".#.", "..."], [[0, 0]], [[2, 2]], tasks=[[[0, 0]]])
+    env = WarehouseAGVEnv(instance=i)
+    obs, _ = env.reset()
+    assert obs["goal_moves"][0].tolist() == [0, 0, 1, 1, 0]  # east and south both lie on a shortest path
+    assert obs["goal_distance"][0] == pytest.approx(4 / 9)
+    for a in (E, E, S):
+        obs, *_ = env.step(np.array([a]))
+    obs, r, *_ = env.step(np.array([S]))  # delivered: the next task (0, 0) is the goal, 4 steps away
+    assert r == 1.0 and obs["goals"][0].tolist() == [0, 0]
+    assert obs["goal_moves"][0].tolist() == [0, 1, 0, 0, 1] and obs["goal_distance"][0] == pytest.approx(4 / 9)
+
+
+def test_distance_shaping__training_return_telescopes_to_the_env_return_plus_the_start_distances() -> None:
+    from routing_gym.agents.vec_env import make_vec_env
+    from routing_gym.agents.warehouse_agv import DistanceShaping
+
+    venv = DistanceShaping(make_vec_env("routing_gym/WarehouseAGV-v0", n_envs=1, seed=0, **TINY), gamma=1.0,
+                           reward_scale=1.0)
+    obs = venv.reset()
+    start = -venv.potential(obs)[0]
+    shaped, done, info = 0.0, False, {}
+    while not done:
+        gm = obs["goal_moves"][0].astype(bool)
+        act = np.array([[int(np.flatnonzero(g)[0]) if g.any() else 0 for g in gm]])
+        obs, r, d, infos = venv.step(act)
+        shaped, done, info = shaped + float(r[0]), bool(d[0]), infos[0]
+    end = -venv.potential(info["terminal_observation"])
+    assert shaped == pytest.approx(info["episode"]["r"] + start - end)
+
+
+def test_agv_ppo__shared_policy_checkpoint_plays_any_robot_count_and_map(tmp_path: Path) -> None:
+    import torch
+
+    from routing_gym.agents.warehouse_agv import train_shared_policy
+
+    torch.set_num_threads(1)
+    model = train_shared_policy(256, n_envs=2, n_steps=64, hidden=16, **TINY)
+    model.save(tmp_path / "shared.zip")
+    for i in (WarehouseGenerator(**{**TINY, "num_robots": 2})(np.random.default_rng(1)),
+              WarehouseGenerator(num_robots=5)(np.random.default_rng(1))):
+        r = make_solver(f"agv-ppo:path={tmp_path / 'shared.zip'}")(i)
+        assert (r.ok and replay(None, i, r.solution).feasible) or "off their goals" in r.message, r.message
+
+
+# --- POGEMA (optional: installed beside the venv, see benchmarks/warehouse_pogema.py) ----------------
+def test_pogema__its_instances_plan_here_and_its_metric_gives_our_sum_of_costs() -> None:
+    import importlib.util
+
+    pytest.importorskip("pogema", reason="pogema is not installed (it pins gymnasium 0.28; see benchmarks/warehouse_pogema.py)")
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "warehouse_pogema.py"
+    spec = importlib.util.spec_from_file_location("warehouse_pogema", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rows = bench.same_instances(agents=4, size=8, density=0.2, n=2, steps=48, specs=["prioritized", "cbs:time_limit=10"])
+    assert all(r["success"] == 1.0 and r["equal"] for r in rows), rows
+    assert rows[1]["ours"] <= rows[0]["ours"]  # CBS is optimal

@@ -5,11 +5,19 @@ observation, ``MultiDiscrete([5] * R)`` actions with per-robot masks), as
 ``benchmarks/warehouse_agv_ppo.py --save`` writes it. It plays the instance in the env (greedy by
 default); the env cancels conflicting moves, so the plan is conflict-free, and a run that leaves a
 robot off its goal at the horizon is reported as a failure, not as a plan.
+
+A checkpoint of the parameter-shared per-robot policy
+(:class:`~routing_gym.agents.warehouse_agv.SharedRobotPolicy`) has no weight tied to the robot count
+or the map, so it plays any instance (:func:`~routing_gym.agents.warehouse_agv.joint_action`);
+other checkpoints play only instances of the robot count and map shape they were trained on.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
 
 from routing_gym.baselines.base import register_solver
 from routing_gym.baselines.sb3_policy import MaskablePPOSolver, play_policy
@@ -21,6 +29,20 @@ def _plan(obs: dict, info: dict) -> list[list[list[int]]]:
     if not obs["at_goal"].all():
         raise SolverError(f"agv-ppo: {int((obs['at_goal'] == 0).sum())} robot(s) off their goals at the horizon")
     return info["solution"]
+
+
+def play_shared(policy: Any, instance: WarehouseInstance, deterministic: bool = True, seed: int = 0) -> tuple[dict, dict]:
+    """Play ``instance`` with a :class:`~routing_gym.agents.warehouse_agv.SharedRobotPolicy` (any robot count
+    and map); ``(last observation, last info)``."""
+    from routing_gym.agents.warehouse_agv import ENV_ID, joint_action
+
+    env = gym.make(ENV_ID, instance=instance).unwrapped
+    obs, _ = env.reset(seed=seed)
+    rng = np.random.default_rng(seed)
+    while True:
+        obs, _, terminated, truncated, info = env.step(joint_action(policy, obs, deterministic, rng))
+        if terminated or truncated:
+            return obs, info
 
 
 def plan_with(model: Any, instance: WarehouseInstance, deterministic: bool = True) -> list[list[list[int]]]:
@@ -38,9 +60,33 @@ class AGVPPOSolver(MaskablePPOSolver):
 
     problems: ClassVar[tuple[str, ...]] = ("warehouse_agv",)
 
-    def check(self, model: Any, instance: WarehouseInstance) -> None:
+    def model(self) -> Any:
+        """The checkpoint, loaded as MaskablePPO (the MLP and the shared per-robot policy both are)."""
+        if self._model is None and self.path is not None and self.path.exists():
+            from sb3_contrib import MaskablePPO
+
+            try:
+                self._model = MaskablePPO.load(str(self.path), device="cpu")
+            except Exception as exc:  # noqa: BLE001 - SB3 raises many types for a corrupt or foreign zip
+                raise SolverError(f"agv-ppo: cannot load {self.path} as MaskablePPO: {type(exc).__name__}: {exc}") from None
+        return super().model()
+
+    def solve(self, instance: WarehouseInstance) -> list[list[list[int]]]:
+        from routing_gym.agents.warehouse_agv import SharedRobotPolicy
+
+        model = self.model()
+        if not isinstance(model.policy, SharedRobotPolicy):
+            return super().solve(instance)
+        self._check_oneshot(instance)
+        return _plan(*play_shared(model.policy, instance, self.deterministic, self.seed))
+
+    @staticmethod
+    def _check_oneshot(instance: WarehouseInstance) -> None:
         if instance.lifelong:
             raise SolverError("agv-ppo plans one-shot instances; this one is lifelong")
+
+    def check(self, model: Any, instance: WarehouseInstance) -> None:
+        self._check_oneshot(instance)
         space = model.observation_space
         robots, shape = space["positions"].shape[0], space["obstacles"].shape
         if robots != instance.num_robots or shape != instance.grid.shape:
