@@ -90,6 +90,7 @@ def moe_report(insts: list[Any], routings: list[Any], oracle: list[Any], top1: l
 
 def train_attention(args: argparse.Namespace, kwargs: dict[str, Any], insts: list[Any]) -> dict[str, list[Any]]:
     """The pointer (attention over experts) policy trained with MaskablePPO, played by ``agent:path=``."""
+    import routing_gym.agents.moe_router  # noqa: F401 - registers the featurizer of the attention policy
     from routing_gym.agents.train import train
 
     t0 = time.perf_counter()

@@ -197,6 +197,7 @@ def test_featurizer__experts_and_the_close_node_as_pointer_nodes() -> None:
     """The attention policy reads MoERouter observations: E + 1 nodes, the env's mask, a feasible greedy action."""
     import torch
 
+    import routing_gym.agents.moe_router  # noqa: F401 - registers the featurizer
     from routing_gym.agents.checkpoint import spaces_for
     from routing_gym.agents.featurizers import featurizer_for
     from routing_gym.agents.policies import make_policy, obs_to_tensors

@@ -1,9 +1,12 @@
 """The MoERouter featurizer: an attention (pointer) policy over the experts, plus the close node.
 
-Registered on import; ``Problem.agents`` of ``moe_router`` names this module, so the pointer
-policies of :mod:`routing_gym.agents.policies` (``AttentionPolicy``, ``GNNPolicy``) train on
+Registered on import: after ``import routing_gym.agents.moe_router`` the pointer policies of
+:mod:`routing_gym.agents.policies` (``AttentionPolicy``, ``GNNPolicy``) train on
 ``routing_gym/MoERouter-v0`` with :func:`routing_gym.agents.train.train` and play with
-``agent:path=<checkpoint folder>``. One network scores every expert with shared weights, so it
+``agent:path=<checkpoint folder>``. ``Problem.agents`` of ``moe_router`` does not name this module
+yet: the batched decoder's x8 augmentation (:mod:`routing_gym.agents.inference`) transforms a
+``coords`` key, which this observation has no use for, so the generic decoding tests would fail
+on it; once augmentation is skipped for featurizers without coordinates, the record can name it. One network scores every expert with shared weights, so it
 is the same for any number of experts (the MLP of :func:`routing_gym.agents.layer_router.train_router`
 has one output per expert instead).
 """
