@@ -96,7 +96,7 @@ def pursue(pose: np.ndarray, vel: np.ndarray, path: np.ndarray, start_index: int
     rel = physics.to_robot_frame((point - xy)[None], np.array([theta]))[0]
     dist, alpha = float(np.hypot(*rel)), float(np.arctan2(rel[1], rel[0]))
     to_goal = float(np.sqrt(((path[-1] - xy) ** 2).sum()))
-    if abs(alpha) > np.pi / 3:  # turn in place toward the point
+    if abs(alpha) > np.pi / 4:  # turn in place toward the point
         return np.array([0.0, np.sign(alpha) * 0.8]), near
     brake = np.sqrt(2.0 * inst.max_accel * 0.5 * max(to_goal - 0.5 * inst.goal_radius, 0.0))
     v = min(speed * inst.v_max * max(np.cos(alpha), 0.0), brake + 0.1)
