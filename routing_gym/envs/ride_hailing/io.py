@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from routing_gym.envs.distances import mds_embedding
 from routing_gym.envs.ride_hailing.types import RideHailingInstance
 from routing_gym.errors import InstanceError
 
@@ -40,16 +41,8 @@ TRIP_COLUMNS = ("pickup", "dropoff", "pickup_zone", "dropoff_zone", "fare")
 
 def embed(minutes: np.ndarray) -> np.ndarray:
     """``(C, 2)`` positions whose distances follow a travel-time matrix (classical MDS; drawing only)."""
-    d = 0.5 * (minutes + minutes.T)
-    c = d.shape[0]
-    j = np.eye(c) - 1.0 / c
-    b = -0.5 * j @ (d**2) @ j
-    vals, vecs = np.linalg.eigh(b)
-    top = np.argsort(vals)[::-1][:2]
-    xy = vecs[:, top] * np.sqrt(np.maximum(vals[top], 0.0))
-    if xy.shape[1] < 2:
-        xy = np.concatenate([xy, np.zeros((c, 2 - xy.shape[1]))], axis=1)
-    return xy
+    xy = mds_embedding(minutes)
+    return np.pad(xy, ((0, 0), (0, 2 - xy.shape[1])))
 
 
 def _ticks(minutes: np.ndarray | float, tick_minutes: float) -> np.ndarray:

@@ -26,8 +26,8 @@ PROBLEM = Problem(
     tiny_kwargs={"num_cells": 4, "num_drivers": 3, "num_ticks": 12, "tick_minutes": 120.0, "orders_per_day": 14.0,
                  "minutes_per_cell": 60.0, "window": 1, "max_pickup": 1, "reposition_period": 3},
     reference_solvers=("matching",),
-    label_solvers=("matching",),
     sense="max",
     baselines="routing_gym.baselines.ride_hailing",
+    agents="routing_gym.agents.ride_hailing",
     metrics=day_metrics,
 )

@@ -10,17 +10,34 @@ from routing_gym.envs.kernel import Kernel
 from routing_gym.envs.render import _finish
 
 
-def _cells(ax: Any, xy: np.ndarray, adjacency: np.ndarray) -> None:
+def _side(xy: np.ndarray) -> float:
+    """The smallest distance between two cell centres (1 for a single cell)."""
+    if len(xy) < 2:
+        return 1.0
+    d = np.linalg.norm(xy[:, None] - xy[None], axis=2) + np.eye(len(xy)) * 1e18
+    return max(float(d.min()), 1e-9)
+
+
+def _cells(ax: Any, xy: np.ndarray, adjacency: np.ndarray) -> float:
+    """Cells as squares of 0.9 the centre spacing, neighbours joined by thin lines; returns the spacing."""
+    from matplotlib.patches import Rectangle
+
+    side = _side(xy)
     for a, b in zip(*np.nonzero(np.triu(adjacency, 1))):
-        ax.plot(xy[[a, b], 0], xy[[a, b], 1], "-", c="#dddddd", lw=0.8, zorder=1)
-    ax.scatter(xy[:, 0], xy[:, 1], s=420, marker="s", facecolors="#f5f5f5", edgecolors="#aaaaaa", zorder=2)
+        ax.plot(xy[[a, b], 0], xy[[a, b], 1], "-", c="#e4e4e4", lw=0.8, zorder=1)
+    for x, y in xy:
+        ax.add_patch(Rectangle((x - 0.45 * side, y - 0.45 * side), 0.9 * side, 0.9 * side, facecolor="#f7f7f7",
+                               edgecolor="#bbbbbb", zorder=0))
+    ax.set_xlim(xy[:, 0].min() - side, xy[:, 0].max() + side)
+    ax.set_ylim(xy[:, 1].min() - side, xy[:, 1].max() + side)
+    return side
 
 
 def _jitter(xy: np.ndarray, cells: np.ndarray, side: float) -> np.ndarray:
     """Positions of things in ``cells``, spread around each cell centre (deterministic)."""
     k = np.arange(len(cells))
     angle = k * 2.399963  # golden angle
-    radius = side * (0.1 + 0.25 * ((k * 0.618034) % 1.0))
+    radius = side * (0.05 + 0.33 * ((k * 0.618034) % 1.0))
     return xy[cells] + np.stack([np.cos(angle), np.sin(angle)], axis=1) * radius[:, None]
 
 
@@ -34,8 +51,7 @@ def draw(ax: Any, kernel: Kernel, row: int, positions: np.ndarray | None = None)
 
     k = kernel
     xy, adj = k.xy[row], k.adj[row]
-    side = max(0.5, float(np.min(np.linalg.norm(xy[:, None] - xy[None], axis=2) + np.eye(len(xy)) * 1e9)))
-    _cells(ax, xy, adj)
+    side = _cells(ax, xy, adj)
     t = int(min(k.t[row], k.num_ticks[row] - 1))
     online = (k.on[row] <= t) & (t < k.off[row])
     idle = online & (k.drv_free[row] <= t)
@@ -53,8 +69,11 @@ def draw(ax: Any, kernel: Kernel, row: int, positions: np.ndarray | None = None)
     cur = int(k.cur[row])
     if not k.done[row] and cur >= 0 and k.phase[row] in (MATCH, REPOSITION):
         cell = int(k.pickup[row, cur]) if k.phase[row] == MATCH else cur
-        ax.scatter([xy[cell, 0]], [xy[cell, 1]], s=900, marker="s", facecolors="none", edgecolors="#1f77b4",
-                   lw=2, zorder=6)
+        from matplotlib.patches import Rectangle
+
+        x, y = xy[cell]
+        ax.add_patch(Rectangle((x - 0.47 * side, y - 0.47 * side), 0.94 * side, 0.94 * side, facecolor="none",
+                               edgecolor="#1f77b4", lw=2, zorder=6))
     _finish(ax, title_of(k, row))
     if idle.any() or busy.any() or is_open.any():
         ax.legend(loc="upper right", fontsize=6)
