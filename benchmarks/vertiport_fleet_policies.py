@@ -15,7 +15,8 @@ Two settings (the hindsight model does not scale to the default day; see ``--sca
     .venv/bin/python benchmarks/vertiport_fleet_policies.py --setting default --rolling-days 3
     .venv/bin/python benchmarks/vertiport_fleet_policies.py --scan               # where the bound stops proving in 60 s
 
-``--agent PATH`` adds a trained checkpoint as ``agent:path=PATH``.
+``--agent PATH`` adds a trained checkpoint as ``agent:path=PATH``; ``--extra SPEC ...`` more solvers
+(e.g. ``ga:view=forecast:time_limit=30``, the GA that plans on forecast days instead of the realised one).
 """
 
 from __future__ import annotations
@@ -129,6 +130,8 @@ def main() -> None:
     p.add_argument("--ga-seconds", type=float, default=30.0)
     p.add_argument("--rolling-days", type=int, default=None, help="play rolling-cpsat on the first N days only")
     p.add_argument("--agent", default=None, help="a trained checkpoint folder (agent:path=...)")
+    p.add_argument("--extra", nargs="*", default=[], help="more solver specs, e.g. ga:view=forecast")
+    p.add_argument("--only", nargs="*", default=None, help="play only these solver names (e.g. ga); the GA stays the time reference")
     p.add_argument("--scan", action="store_true", help="measure where cpsat-hindsight stops proving in 60 s")
     args = p.parse_args()
     if args.scan:
@@ -141,6 +144,9 @@ def main() -> None:
         specs.append(f"agent:path={args.agent}")
     if args.setting == "proved":
         specs.insert(0, f"cpsat-hindsight:time_limit={args.hindsight_seconds}")
+    specs += args.extra
+    if args.only is not None:
+        specs = [s for s in specs if s.split(":")[0] in args.only]
     limits = {} if args.rolling_days is None else {"rolling-cpsat": args.rolling_days}
     table(f"VertiportFleet-v0, {args.setting} setting {kwargs or 'defaults'}", days, specs, limits)
 
