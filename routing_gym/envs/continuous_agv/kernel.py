@@ -28,7 +28,7 @@ class ContinuousAGVKernel(Kernel):
     the actions (the solution).
     """
 
-    state_fields = ("pose", "vel", "t", "dist", "outcome", "history", "played")
+    state_fields = ("pose", "vel", "t", "target", "dist", "outcome", "history", "played")
     instance_type = ContinuousAGVInstance
     size_name = "num_rays"
 
@@ -38,6 +38,7 @@ class ContinuousAGVKernel(Kernel):
         self.pose = np.zeros((b, 3))
         self.vel = np.zeros((b, 2))
         self.t = np.zeros(b, dtype=np.int64)
+        self.target = np.zeros((b, 2))
         self.dist = np.zeros(b)
         self.outcome = np.zeros(b, dtype=np.int8)
         self.history = np.zeros((b, 2, 3))
@@ -109,25 +110,30 @@ class ContinuousAGVKernel(Kernel):
         self.done[rows] = False
         self.cost[rows] = 0.0
         self.truncated[rows] = False
-        p = self._params(rows)
-        self.dist[rows] = physics.distance(self.pose[rows, :2], physics.target_position(self.t[rows], p))
+        self.target[rows] = physics.target_position(self.t[rows], self._params(rows))
+        self.dist[rows] = physics.distance(self.pose[rows, :2], self.target[rows])
 
     def _params(self, rows: np.ndarray | slice) -> dict[str, np.ndarray]:
+        """The physics parameters of ``rows`` (the arrays themselves when ``rows`` is every row)."""
+        if isinstance(rows, slice) and rows == slice(None):
+            return self.p
         return {k: v[rows] for k, v in self.p.items()}
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        rows = np.flatnonzero(~self.done)
-        self.played[rows, self.t[rows]] = actions[rows]
-        pose, vel, dist, reward, outcome = physics.advance(self.pose[rows], self.vel[rows], self.t[rows], actions[rows],
-                                                           self.dist[rows], self._params(rows))
-        self.pose[rows], self.vel[rows], self.dist[rows], self.outcome[rows] = pose, vel, dist, outcome
+        live = np.flatnonzero(~self.done)
+        rows = slice(None) if live.size == self.batch_size else live  # views, not copies, in the usual case
+        t = self.t[rows].copy()
+        self.played[live, t] = actions[rows]
+        pose, vel, target, dist, reward, outcome = physics.advance(self.pose[rows], self.vel[rows], t, actions[rows],
+                                                                   self.dist[rows], self._params(rows))
+        self.pose[rows], self.vel[rows], self.target[rows], self.dist[rows], self.outcome[rows] = pose, vel, target, dist, outcome
         self.t[rows] += 1
-        self.history[rows, self.t[rows]] = pose
+        self.history[live, t + 1] = pose
         rewards = np.zeros(self.batch_size)
         rewards[rows] = reward
         self.cost[rows] -= reward
         ended = np.zeros(self.batch_size, dtype=bool)
-        ended[rows] = outcome != physics.RUNNING
+        ended[live] = outcome != physics.RUNNING
         self.truncated[:] = ended & (self.outcome == physics.TIMEOUT)
         self.done |= ended
         return rewards, ended, np.zeros(self.batch_size, dtype=bool)
@@ -138,9 +144,11 @@ class ContinuousAGVKernel(Kernel):
         rows = slice(None) if rows is None else rows
         p, pose, t = self._params(rows), self.pose[rows], self.t[rows]
         diag = np.hypot(p["width"], p["height"])
-        rel = physics.to_robot_frame(physics.target_position(t, p) - pose[:, :2], pose[:, 2])
+        target = self.target[rows]
+        rel = physics.to_robot_frame(target - pose[:, :2], pose[:, 2])
         goal = np.concatenate([rel / diag[:, None], (np.sqrt((rel ** 2).sum(axis=1)) / diag)[:, None]], axis=1)
-        gvel = physics.to_robot_frame(physics.target_velocity(t, p), pose[:, 2]) / p["v_max"][:, None]
+        target_vel = (physics.target_position(t + 1, p) - target) / p["dt"][:, None]  # during the next step
+        gvel = physics.to_robot_frame(target_vel, pose[:, 2]) / p["v_max"][:, None]
         xy = pose[:, :2] / np.stack([p["width"], p["height"]], axis=1)
         return {
             "pose": np.concatenate([np.clip(xy, 0, 1), np.cos(pose[:, 2:3]), np.sin(pose[:, 2:3])], axis=1).astype(np.float32),

@@ -72,11 +72,6 @@ def target_position(t: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
     return p["goal"] + seg * frac[:, None]
 
 
-def target_velocity(t: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
-    """``(b, 2)`` the target's velocity (m/s) during step ``t -> t + 1``."""
-    return (target_position(t + 1, p) - target_position(t, p)) / p["dt"][:, None]
-
-
 def distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``(b,)`` Euclidean distances between rows of two ``(b, 2)`` arrays."""
     d = a - b
@@ -92,8 +87,8 @@ def step_reward(collided: np.ndarray, reached: np.ndarray, d_before: np.ndarray,
 
 
 def advance(pose: np.ndarray, vel: np.ndarray, t: np.ndarray, action: np.ndarray, d_before: np.ndarray,
-            p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One environment step of every row: ``(pose, velocity, distance to target, reward, outcome)``.
+            p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One environment step of every row: ``(pose, velocity, target, distance to target, reward, outcome)``.
 
     The outcome is ``COLLIDED`` (the disc touches a wall or rectangle at the new pose; it wins over
     reaching), ``REACHED`` (the centre within ``goal_radius`` of the target at step ``t + 1``),
@@ -101,12 +96,13 @@ def advance(pose: np.ndarray, vel: np.ndarray, t: np.ndarray, action: np.ndarray
     each step; an instance keeps ``v_max * dt`` below the robot's radius, so nothing is tunnelled through.
     """
     new_pose, new_vel = integrate(pose, vel, action, p)
-    d = distance(new_pose[:, :2], target_position(t + 1, p))
+    target = target_position(t + 1, p)
+    d = distance(new_pose[:, :2], target)
     hit = collides(new_pose[:, :2], p)
     reached = ~hit & (d <= p["goal_radius"])
     reward = step_reward(hit, reached, d_before, d, p)
     outcome = np.where(hit, COLLIDED, np.where(reached, REACHED, np.where(t + 1 >= p["max_steps"], TIMEOUT, RUNNING)))
-    return new_pose, new_vel, d, reward, outcome.astype(np.int8)
+    return new_pose, new_vel, target, d, reward, outcome.astype(np.int8)
 
 
 def cast_rays(pose: np.ndarray, num_rays: int, p: dict[str, np.ndarray]) -> np.ndarray:

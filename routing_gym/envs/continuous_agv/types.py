@@ -243,7 +243,7 @@ def simulate(instance: ContinuousAGVInstance, actions: np.ndarray) -> Rollout:
     d = physics.distance(pose[:, :2], physics.target_position(np.zeros(1, dtype=np.int64), p))
     poses, rewards = [pose[0]], []
     for t in range(len(actions)):
-        pose, vel, d, reward, outcome = physics.advance(pose, vel, np.array([t]), actions[t:t + 1], d, p)
+        pose, vel, _, d, reward, outcome = physics.advance(pose, vel, np.array([t]), actions[t:t + 1], d, p)
         poses.append(pose[0])
         rewards.append(float(reward[0]))
         if outcome[0] != physics.RUNNING:
