@@ -36,7 +36,8 @@ def step_reward(base: Any, gain: Any, pair: Any, rho: Any, nheavy: Any, heavy: A
     return gain - pair - rho * nheavy * heavy - weight * unit - base * first
 
 
-def _table(value: Any, field: str, ndim: int) -> np.ndarray:
+def finite_table(value: Any, field: str, ndim: int) -> np.ndarray:
+    """``value`` as a read-only finite float array of ``ndim`` axes (errors name ``field``)."""
     arr = frozen_array(value, field, np.float64, ndim=ndim)
     check_finite(arr, field)
     return arr
@@ -47,7 +48,8 @@ def _rows(arr: np.ndarray, field: str, expected: int, ref: str) -> None:
         raise InstanceError(f"{field}: expected {expected} rows (as in {ref}), got {arr.shape[0]} (shape {arr.shape})")
 
 
-def _budget(value: Any, field: str) -> int | None:
+def budget_arg(value: Any, field: str) -> int | None:
+    """A compute budget: ``None`` or an integer >= 0 (errors name ``field``)."""
     return None if value is None else check_int_arg(value, field, low=0)
 
 
@@ -87,26 +89,26 @@ class LayerRouterInstance:
     name: str = ""
 
     def __post_init__(self) -> None:
-        gain = _table(self.gain, "gain", 3)
+        gain = finite_table(self.gain, "gain", 3)
         if gain.shape[0] < 1 or gain.shape[1] < 1 or gain.shape[2] != NUM_OPTIONS:
             raise InstanceError(f"gain: expected shape (T >= 1, L >= 1, {NUM_OPTIONS}), got {gain.shape}")
         t, layers = gain.shape[:2]
-        feats = _table(self.features, "features", 2)
+        feats = finite_table(self.features, "features", 2)
         _rows(feats, "features", t, "gain")
         if feats.shape[1] > MAX_FEATURES:
             raise InstanceError(f"features: at most {MAX_FEATURES} per token, got {feats.shape[1]}")
-        base = _table(self.base_loss, "base_loss", 1)
+        base = finite_table(self.base_loss, "base_loss", 1)
         _rows(base, "base_loss", t, "gain")
-        pair = _table(self.pair, "pair", 3)
+        pair = finite_table(self.pair, "pair", 3)
         if pair.shape != (layers - 1, NUM_OPTIONS, NUM_OPTIONS):
             raise InstanceError(f"pair: expected shape ({layers - 1}, {NUM_OPTIONS}, {NUM_OPTIONS}) for {layers} layers "
                                 f"(as in gain), got {pair.shape}")
-        rho = _table(self.interference, "interference", 1)
+        rho = finite_table(self.interference, "interference", 1)
         _rows(rho, "interference", t, "gain")
         if (rho < 0).any():
             i = int(np.argmax(rho < 0))
             raise InstanceError(f"interference: negative value {rho[i]:g} at token {i}")
-        units = _table(self.unit_cost, "unit_cost", 1)
+        units = finite_table(self.unit_cost, "unit_cost", 1)
         if units.shape != (NUM_OPTIONS,):
             raise InstanceError(f"unit_cost: expected {NUM_OPTIONS} values ({', '.join(OPTIONS)}), got shape {units.shape}")
         if (units < 0).any() or (units != np.round(units)).any():
@@ -118,8 +120,8 @@ class LayerRouterInstance:
                           ("interference", rho), ("unit_cost", units)):
             object.__setattr__(self, name, arr)
         object.__setattr__(self, "compute_weight", check_real_arg(self.compute_weight, "compute_weight", 0.0))
-        object.__setattr__(self, "token_budget", _budget(self.token_budget, "token_budget"))
-        object.__setattr__(self, "batch_budget", _budget(self.batch_budget, "batch_budget"))
+        object.__setattr__(self, "token_budget", budget_arg(self.token_budget, "token_budget"))
+        object.__setattr__(self, "batch_budget", budget_arg(self.batch_budget, "batch_budget"))
 
     @property
     def num_tokens(self) -> int:

@@ -9,7 +9,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from routing_gym.envs.evaluation import Evaluation
-from routing_gym.envs.validation import check_finite, check_int_arg, check_real_arg, frozen_array
+from routing_gym.envs.layer_router.types import budget_arg, finite_table
+from routing_gym.envs.validation import check_int_arg, check_real_arg
 from routing_gym.errors import InstanceError
 
 #: token features beyond this many are refused (the observation pads to it)
@@ -52,19 +53,9 @@ def close_reward(value: Any, base: Any, first: Any, thin_flag: Any, overlap: Any
     return value - (thin * thin_flag - reuse * overlap) - base * first
 
 
-def _table(value: Any, field: str, ndim: int) -> np.ndarray:
-    arr = frozen_array(value, field, np.float64, ndim=ndim)
-    check_finite(arr, field)
-    return arr
-
-
 def _rows(arr: np.ndarray, field: str, expected: tuple[int, ...], ref: str) -> None:
     if arr.shape[: len(expected)] != expected:
         raise InstanceError(f"{field}: expected leading shape {expected} (as in {ref}), got {arr.shape}")
-
-
-def _budget(value: Any, field: str) -> int | None:
-    return None if value is None else check_int_arg(value, field, low=0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,21 +99,19 @@ class MoERouterInstance:
     name: str = ""
 
     def __post_init__(self) -> None:
-        gain = _table(self.gain, "gain", 3)
+        gain = finite_table(self.gain, "gain", 3)
         if min(gain.shape) < 1:
             raise InstanceError(f"gain: expected shape (T >= 1, L >= 1, E >= 1), got {gain.shape}")
         T, L, E = gain.shape
-        gate = _table(self.gate, "gate", 3)
+        gate = finite_table(self.gate, "gate", 3)
         if gate.shape != gain.shape:
             raise InstanceError(f"gate: expected shape {gain.shape} (as in gain), got {gate.shape}")
-        feats = _table(self.features, "features", 2)
+        feats = finite_table(self.features, "features", 2)
         _rows(feats, "features", (T,), "gain")
         if feats.shape[1] > MAX_FEATURES:
             raise InstanceError(f"features: at most {MAX_FEATURES} per token, got {feats.shape[1]}")
-        base = _table(self.base_loss, "base_loss", 1)
+        base = finite_table(self.base_loss, "base_loss", 1)
         _rows(base, "base_loss", (T,), "gain")
-        if base.shape != (T,):
-            raise InstanceError(f"base_loss: expected {T} values (as in gain), got shape {base.shape}")
         for name, arr in (("features", feats), ("gate", gate), ("gain", gain), ("base_loss", base)):
             object.__setattr__(self, name, arr)
         object.__setattr__(self, "decay", check_real_arg(self.decay, "decay", 0.0, high=1.0))
@@ -130,8 +119,8 @@ class MoERouterInstance:
         object.__setattr__(self, "thin", check_real_arg(self.thin, "thin", 0.0))
         object.__setattr__(self, "max_experts", check_int_arg(self.max_experts, "max_experts", low=1, high=E))
         object.__setattr__(self, "compute_weight", check_real_arg(self.compute_weight, "compute_weight", 0.0))
-        object.__setattr__(self, "token_budget", _budget(self.token_budget, "token_budget"))
-        object.__setattr__(self, "batch_budget", _budget(self.batch_budget, "batch_budget"))
+        object.__setattr__(self, "token_budget", budget_arg(self.token_budget, "token_budget"))
+        object.__setattr__(self, "batch_budget", budget_arg(self.batch_budget, "batch_budget"))
 
     @property
     def num_tokens(self) -> int:
