@@ -5,7 +5,8 @@
   swept and the best kept (:mod:`routing_gym.baselines.layer_router.rules`).
 - ``oracle``: the exact hindsight optimum by dynamic programming
   (:mod:`routing_gym.envs.layer_router.oracle`), labelled exact.
-- ``layer-ppo``: a MaskablePPO MLP router from a checkpoint (``layer-ppo:path=router.zip``),
+- ``layer-ppo``: a MaskablePPO MLP router from a checkpoint (``layer-ppo:path=router.zip``, or the
+  generic ``agent:path=router.zip``),
   trained by :func:`routing_gym.agents.layer_router.train_router`
   (:mod:`routing_gym.baselines.layer_router.ppo`).
 - ``mcts``: the generic search plays ``routing_gym/LayerRouter-v0`` like every Discrete env.

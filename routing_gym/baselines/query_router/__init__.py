@@ -5,8 +5,8 @@
 - routers fit on the instance's training queries (:mod:`.fitted`): ``knn``, ``logistic``;
 - confidence rules on the logistic router's predictions (:mod:`.fitted`): ``cascade``, ``threshold``;
 - ``oracle`` (:mod:`.oracle`): the hindsight optimum, a multiple-choice knapsack on CP-SAT (a bound);
-- ``query-ppo:path=router.zip`` (:mod:`.ppo`): a trained MaskablePPO router
-  (:func:`routing_gym.agents.query_router.train_router`), played greedily;
+- ``query-ppo:path=router.zip`` (:mod:`.ppo`), or the generic ``agent:path=router.zip``: a trained
+  MaskablePPO router (:func:`routing_gym.agents.query_router.train_router`), played greedily;
 - ``mcts``: the generic search plays ``routing_gym/QueryRouter-v0`` like every registered env.
 
 Training queries: generated instances carry ``num_train`` queries of the same model library
