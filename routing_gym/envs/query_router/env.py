@@ -20,7 +20,8 @@ class QueryRouterEnv(RoutingEnv):
     against cost and against model flags (size, recency), as in Tryage's objective. Instances
     come from a latent skill generator (:class:`~routing_gym.envs.query_router.generator.QueryRouterGenerator`)
     or from a RouterBench-style per-query, per-model score table
-    (``load_instance("t.csv", budget=B, cost_weight=w)``). The problem's sense is ``"max"``.
+    in CSV or Parquet (``load_table("t.csv", budget=B, cost_weight=w)``; ``load_instance`` takes the
+    CSV form). The problem's sense is ``"max"``.
 
     ## Action Space
     ``Discrete(M + 1)``: ``m < M`` answers the current query with model ``m``; ``M`` abstains.
