@@ -266,11 +266,15 @@ class RayLabeller:
         """Solutions (JSON-ready; ``None`` where the solver failed or was infeasible) and their harness costs (NaN there).
 
         Every (instance, label) pair runs through :func:`routing_gym.compare.compare` with the Ray backend:
-        the labels are judged by replaying them in the env, exactly as compared solutions are.
+        the labels are judged by replaying them in the env, exactly as compared solutions are. The
+        costs are then those of local labelling (the problem's ``evaluate``; the replayed sum of
+        rewards can differ from it in the last bit), so a label cache is the same from either.
         """
         import json
 
+        from routing_gym.agents.train import harness_cost
         from routing_gym.compare import compare
+        from routing_gym.envs import evaluate
         from routing_gym.registry import problem_of
 
         env_id = problem_of(instances[0]).env_id
@@ -282,6 +286,6 @@ class RayLabeller:
             ok = row.feasible and row.solution is not None
             sols.append(json.loads(json.dumps(row.solution, default=int)) if ok else None)
             if ok:
-                costs[i] = row.cost
+                costs[i] = harness_cost(instances[i], evaluate(instances[i], row.solution).cost)
         return sols, costs
 
