@@ -378,21 +378,24 @@ def label_instances(instances: Sequence[Any], solver: Any, cache: Path | None = 
         except (OSError, json.JSONDecodeError, KeyError):
             pass
     s = make_solver(solver) if isinstance(solver, str) else solver
-    sols: list[Any] = []
-    costs = np.full(len(instances), np.nan)
-    it: Any = instances
-    if progress:
-        from tqdm.auto import tqdm
+    if hasattr(s, "label_all"):  # every instance at once on many workers (routing_gym.ray_backend.RayLabeller)
+        sols, costs = s.label_all(instances, progress=progress)
+    else:
+        sols = []
+        costs = np.full(len(instances), np.nan)
+        it: Any = instances
+        if progress:
+            from tqdm.auto import tqdm
 
-        it = tqdm(instances, desc=f"labelling with {spec}")
-    for i, inst in enumerate(it):
-        res = s(inst)
-        sol = None
-        if res.ok:
-            ev = evaluate(inst, res.solution)
-            if ev.feasible:
-                sol, costs[i] = res.solution, harness_cost(inst, ev.cost)
-        sols.append(None if sol is None else json.loads(json.dumps(sol, default=int)))
+            it = tqdm(instances, desc=f"labelling with {spec}")
+        for i, inst in enumerate(it):
+            res = s(inst)
+            sol = None
+            if res.ok:
+                ev = evaluate(inst, res.solution)
+                if ev.feasible:
+                    sol, costs[i] = res.solution, harness_cost(inst, ev.cost)
+            sols.append(None if sol is None else json.loads(json.dumps(sol, default=int)))
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_text(json.dumps({"key": key, "spec": spec, "solutions": sols,
