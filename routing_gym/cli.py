@@ -157,6 +157,21 @@ def _check_backend_args(args: argparse.Namespace) -> None:
         require_ray()
 
 
+def cmd_imitate(args: argparse.Namespace) -> int:
+    """``imitate`` (:mod:`routing_gym.agents.cli`); with ``--backend ray`` the labelling runs as Ray tasks."""
+    from routing_gym.agents import cli as agents_cli
+
+    _positive_int(args.jobs, "--jobs")
+    _check_backend_args(args)
+    if args.backend == "ray":
+        from routing_gym.agents.imitation import resolve_label_solver, training_instances
+        from routing_gym.ray_backend import RayLabeller
+
+        first = training_instances(args.env, agents_cli.parse_kv(args.env_kwargs, "--env-kwargs"), 1, args.seed)[0]
+        args.solver = RayLabeller(resolve_label_solver(first, args.solver), args.address, args.jobs)
+    return agents_cli.cmd_imitate(args)
+
+
 #: The demo's candidate solvers per environment; those whose optional package or checkpoint is missing are left out.
 DEMO = {
     "routing_gym/TSP-v0": (
@@ -293,7 +308,11 @@ def build_parser() -> argparse.ArgumentParser:
     except ImportError:  # pragma: no cover - agents not built
         agents_cli = None
     if agents_cli is not None:
-        subs += [agents_cli.add_train_parser(sub), agents_cli.add_imitate_parser(sub)]
+        imitate = agents_cli.add_imitate_parser(sub)
+        _add_backend_args(imitate, "the labelling")
+        imitate.add_argument("--jobs", type=int, default=1, help="CPUs of the local Ray instance that labels (--backend ray)")
+        imitate.set_defaults(func=cmd_imitate)
+        subs += [agents_cli.add_train_parser(sub), imitate]
     for parser in subs:
         _add_debug(parser)
     return p

@@ -3,7 +3,7 @@
 - deterministic and iteration-limited solvers give the local backend's rows exactly;
 - a solver that ends its worker process (``os._exit``), a worker killed by SIGKILL and a
   hung solver each become a failure row, and every other row is there (on disk too);
-- ``--resume`` runs only the missing pairs;
+- ``--resume`` runs only the missing pairs; labelling for imitation gives the local labels;
 - without ray installed, one clear error line.
 
 One local Ray instance of 2 CPUs serves the module (``compare`` reuses a connected instance).
@@ -157,6 +157,16 @@ def test_ray_backend__cli_writes_the_local_files_and_resumes(tmp_path: Path, cap
     assert len(on_ray) == 4
     assert sorted(tuple(r[c] for c in columns) for r in on_ray) == sorted(tuple(r[c] for c in columns) for r in local)
     assert (tmp_path / "ray" / "run.json").is_file() and (tmp_path / "ray" / "solutions.jsonl").is_file()
+
+
+def test_ray_backend__labels_are_the_local_labels() -> None:
+    from routing_gym.agents.imitation import label_instances, training_instances
+
+    insts = training_instances("routing_gym/TSP-v0", {"num_nodes": 10}, 4, 0)
+    local_sols, local_costs = label_instances(insts, "cheapest")
+    ray_sols, ray_costs = label_instances(insts, ray_backend.RayLabeller("cheapest"))
+    assert ray_sols == local_sols
+    assert ray_costs.tolist() == local_costs.tolist()
 
 
 def test_ray_backend__without_ray_one_clear_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
