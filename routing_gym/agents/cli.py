@@ -57,6 +57,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=None,
                    help="torch CPU threads (default: torch's choice; 1 is fastest on a busy machine)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--resume", action="store_true",
+                   help="go on from the last checkpoint an interrupted run left in --out (same arguments)")
+    p.add_argument("--device", default="auto", help="torch device: auto (a CUDA GPU if present, else cpu), cpu, cuda, cuda:N")
 
 
 def add_train_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -149,6 +152,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         n_envs=args.n_envs, seed=args.seed, out_dir=args.out, policy_kwargs=parse_kv(args.policy_kwargs, "--policy-kwargs"),
         algo_kwargs=parse_kv(args.algo_kwargs, "--algo-kwargs"), eval_instances=args.eval_instances, eval_seed=args.eval_seed,
         eval_freq=args.eval_freq, reference=_reference(args.reference), init=args.init, progress_bar=not args.no_progress,
+        device=args.device, resume=args.resume,
     )
     last = res.history[-1] if res.history else {}
     print(json.dumps({"final": str(res.final_path), "best": str(res.best_path) if res.best_path else None,
@@ -170,6 +174,7 @@ def cmd_imitate(args: argparse.Namespace) -> int:
         algo_kwargs=parse_kv(args.algo_kwargs, "--algo-kwargs"), seed=args.seed, out_dir=args.out,
         eval_instances=args.eval_instances, eval_seed=args.eval_seed, eval_every=args.eval_every,
         reference=_reference(args.reference), init=args.init, cache_dir=args.cache_dir, progress=not args.no_progress,
+        resume=args.resume, device=args.device,
     )
     print(json.dumps({"checkpoint": str(res.path), "greedy_gap_pct": res.gaps, "mean_cost": res.costs,
                       "times_s": {k: round(v, 1) for k, v in res.times.items()}}, indent=2))

@@ -29,7 +29,7 @@ import json
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -267,10 +267,40 @@ class _BestWeights:
             policy.load_state_dict(self.state)
 
 
+def _save_cloning(path: Path, policy: RoutingPolicy, opt: torch.optim.Optimizer, hist: CloningLog, best: _BestWeights | None,
+                  rng: np.random.Generator, gen: torch.Generator) -> None:
+    """Everything :func:`behaviour_cloning` needs to go on after an interruption, written atomically to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {"policy": policy.state_dict(), "optimizer": opt.state_dict(), "hist": asdict(hist),
+             "best_cost": None if best is None else best.cost, "best_state": None if best is None else best.state,
+             "rng": rng.bit_generator.state, "torch_rng": gen.get_state()}
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)
+
+
+def _load_cloning(path: Path, policy: RoutingPolicy, opt: torch.optim.Optimizer, hist: CloningLog, best: _BestWeights | None,
+                  rng: np.random.Generator, gen: torch.Generator) -> None:
+    """Restore what :func:`_save_cloning` wrote (weights, optimizer, history, best weights, random streams)."""
+    try:
+        state = torch.load(path, map_location=policy.device, weights_only=False)
+        policy.load_state_dict(state["policy"])
+        opt.load_state_dict(state["optimizer"])
+    except (OSError, RuntimeError, KeyError) as exc:
+        raise RoutingGymError(f"cannot resume behaviour cloning from {path}: {exc}") from None
+    for name, value in state["hist"].items():
+        setattr(hist, name, value)
+    if best is not None and state["best_cost"] is not None:
+        best.cost, best.state = state["best_cost"], state["best_state"]
+    rng.bit_generator.state = state["rng"]
+    gen.set_state(state["torch_rng"])
+
+
 def behaviour_cloning(policy: RoutingPolicy, demos: Demonstrations | Callable[[int], Demonstrations], *, steps: int = 2000,
                       batch_size: int = 256, lr: float = 3e-4, value_coef: float = 0.1, augment: bool = True,
                       time_limit: float | None = None, seed: int = 0, eval_fn: Callable[[RoutingPolicy], tuple[float, float | None]] | None = None,
-                      eval_every: int = 500, progress: bool = False) -> CloningLog:
+                      eval_every: int = 500, progress: bool = False, checkpoint: Path | None = None,
+                      resume: bool = False) -> CloningLog:
     """Train ``policy`` to imitate demonstrations with cross-entropy on its masked logits.
 
     :param demos: demonstrations, or a function ``epoch -> Demonstrations`` (fresh solution
@@ -285,18 +315,29 @@ def behaviour_cloning(policy: RoutingPolicy, demos: Demonstrations | Callable[[i
     :param eval_fn: ``policy -> (mean cost, gap)``, run every ``eval_every`` steps and at the
         end; the policy keeps the weights of the best evaluation.
     :param progress: a tqdm progress bar.
+    :param checkpoint: a file that receives the whole cloning state at every validation (or every
+        ``eval_every`` steps without one), so that an interrupted run can go on.
+    :param resume: start from ``checkpoint`` if it exists: the weights, optimizer, step count (so the
+        learning-rate schedule), losses, validations, best weights and random streams of the saved run.
+        Batches restart from a fresh pass over the demonstrations.
     """
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(policy.parameters(), lr=lr)
-    lr_at = cosine_lr(lr, steps, time_limit, t0)
     hist = CloningLog()
     best = _BestWeights(eval_fn, hist, t0) if eval_fn is not None else None
+    if resume and checkpoint is not None and Path(checkpoint).is_file():
+        _load_cloning(Path(checkpoint), policy, opt, hist, best, rng, gen)
+    before = hist.time_s  # seconds of cloning before a resume
+    lr_at = cosine_lr(lr, steps, time_limit, t0 - before)
     bar = _progress_bar(steps, "behaviour cloning") if progress else None
+    if bar is not None:
+        bar.update(hist.steps)
     key = policy.featurizer.coord_key
     policy.set_training_mode(True)
-    for obs, actions, returns in _state_batches(demos, batch_size, rng, policy.device):
+    batches = _state_batches(demos, batch_size, rng, policy.device) if hist.steps < steps else iter(())
+    for obs, actions, returns in batches:
         if augment:
             obs[key] = square_symmetry_torch(obs[key].float(), torch.randint(0, 8, (len(actions),), generator=gen))
         for g in opt.param_groups:
@@ -306,10 +347,14 @@ def behaviour_cloning(policy: RoutingPolicy, demos: Demonstrations | Callable[[i
         if bar is not None:
             bar.update(1)
             bar.set_postfix(loss=f"{np.mean(hist.loss[-50:]):.3f}")
-        if best is not None and hist.steps % eval_every == 0:
-            best.evaluate(policy)
-            policy.set_training_mode(True)
-        if hist.steps >= steps or (time_limit is not None and time.perf_counter() - t0 > time_limit):
+        if hist.steps % eval_every == 0:
+            if best is not None:
+                best.evaluate(policy)
+                policy.set_training_mode(True)
+            if checkpoint is not None:
+                hist.time_s = before + time.perf_counter() - t0
+                _save_cloning(Path(checkpoint), policy, opt, hist, best, rng, gen)
+        if hist.steps >= steps or (time_limit is not None and before + time.perf_counter() - t0 > time_limit):
             break
     if bar is not None:
         bar.close()
@@ -318,7 +363,7 @@ def behaviour_cloning(policy: RoutingPolicy, demos: Demonstrations | Callable[[i
             best.evaluate(policy)
         best.restore(policy)
     policy.set_training_mode(False)
-    hist.time_s = time.perf_counter() - t0
+    hist.time_s = before + time.perf_counter() - t0
     return hist
 
 
@@ -545,7 +590,7 @@ def _cloning_summary(env_id: str, env_kwargs: dict[str, Any], net: RoutingPolicy
 
 def finetune(result: ImitationResult, out: Path, *, timesteps: int, algo: str, n_envs: int, seed: int,
              algo_kwargs: dict[str, Any] | None, eval_instances: int, eval_seed: int, reference: Any,
-             cache_dir: Path, progress: bool) -> None:
+             cache_dir: Path, progress: bool, resume: bool = False, device: str = "auto") -> None:
     """Stage 4 of :func:`imitate`: PPO from the cloned policy; keeps the fine-tuned weights only
     if they validate better than the cloned ones."""
     from routing_gym.agents.checkpoint import load_policy
@@ -555,7 +600,8 @@ def finetune(result: ImitationResult, out: Path, *, timesteps: int, algo: str, n
     env_id, env_kwargs = result.summary["env_id"], result.summary["env_kwargs"]
     res = train(env_id, env_kwargs, algo=algo, timesteps=timesteps, n_envs=n_envs, seed=seed, out_dir=out / "finetune",
                 algo_kwargs={**FINETUNE_DEFAULTS, **(algo_kwargs or {})}, eval_instances=eval_instances,
-                eval_seed=eval_seed, reference=reference, init=result.policy, cache_dir=cache_dir, progress_bar=progress)
+                eval_seed=eval_seed, reference=reference, init=result.policy, cache_dir=cache_dir, progress_bar=progress,
+                resume=resume, device=device)
     result.times["finetuning"] = time.perf_counter() - t0
     result.summary.update(finetune_timesteps=timesteps, algo=algo, finetune_history=res.history)
     result.record("finetuned", res.history)
@@ -588,6 +634,8 @@ def imitate(
     init: Any = None,
     cache_dir: str | Path | None = None,
     progress: bool = True,
+    resume: bool = False,
+    device: str = "auto",
 ) -> ImitationResult:
     """Label, collect, clone, and optionally fine-tune with PPO; measure the gap after each stage.
 
@@ -611,8 +659,13 @@ def imitate(
     :param cache_dir: where ``labels.json`` and ``reference.json`` are cached (default ``out_dir``);
         share it between runs on the same instances to label them once.
     :param progress: progress bars.
+    :param resume: go on from where an interrupted run with the same ``out_dir`` stopped: labels and
+        references come from their caches, cloning from ``out_dir/last/cloning.pt`` (saved at every
+        validation), fine-tuning from ``out_dir/finetune/last/``.
+    :param device: torch device of cloning and fine-tuning; ``"auto"`` takes a CUDA GPU when one is
+        present (with bfloat16 autocast of the encoder), else the CPU.
     """
-    from routing_gym.agents.train import _jsonable
+    from routing_gym.agents.train import LAST, _jsonable, resolve_device
 
     if TRAINING_SEED_OFFSET + int(seed) == int(eval_seed):
         raise RoutingGymError(f"seed {seed}: the training instances would be the validation set of eval_seed {eval_seed}")
@@ -623,7 +676,9 @@ def imitate(
     t0 = time.perf_counter()
     labels = label(env_id, env_kwargs, num_instances, seed, solver, cache / "labels.json", progress)
     val = validation(env_id, env_kwargs, eval_instances, eval_seed, reference, cache / "reference.json", progress)
-    net = _initial_policy(init, policy, env_id, env_kwargs, policy_kwargs)
+    dev = resolve_device(device)
+    net = _initial_policy(init, policy, env_id, env_kwargs, policy_kwargs).to(dev)
+    net.amp = dev.type == "cuda"
     result = ImitationResult(net, out, {}, {}, {"labels": labels.time_s}, {"env_id": env_id, "env_kwargs": env_kwargs})
     if val:
         result.costs["untrained"], result.gaps["untrained"] = val(net)
@@ -631,7 +686,8 @@ def imitate(
     t1 = time.perf_counter()
     hist = behaviour_cloning(net, demonstration_epochs(*labels.labelled, net.featurizer, seed), steps=steps,
                              batch_size=batch_size, lr=lr, time_limit=time_limit, seed=seed,
-                             eval_fn=val if val else None, eval_every=eval_every, progress=progress)
+                             eval_fn=val if val else None, eval_every=eval_every, progress=progress,
+                             checkpoint=out / LAST / "cloning.pt", resume=resume)
     result.times["cloning"] = time.perf_counter() - t1
     result.record("cloned", hist.evals)
     result.summary = _cloning_summary(env_id, env_kwargs, net, labels, hist, val, batch_size=batch_size, lr=lr,
@@ -640,7 +696,7 @@ def imitate(
     if finetune_timesteps > 0:
         finetune(result, out, timesteps=finetune_timesteps, algo=algo, n_envs=n_envs, seed=seed, algo_kwargs=algo_kwargs,
                  eval_instances=eval_instances, eval_seed=eval_seed, reference=reference, cache_dir=cache,
-                 progress=progress)
+                 progress=progress, resume=resume, device=device)
     result.times["total"] = time.perf_counter() - t0
     result.summary.update(gaps_pct=result.gaps, mean_costs=result.costs, times_s=result.times, checkpoint=str(result.path))
     (out / "summary.json").write_text(json.dumps(_jsonable(result.summary), indent=2) + "\n")

@@ -76,6 +76,9 @@ class RoutingPolicy(MaskableActorCriticPolicy):
     :param normalize_images: ignored (there are no images); accepted for SB3's save/load.
     """
 
+    #: bfloat16 autocast of the encoder on a GPU (set by training; not part of the architecture)
+    amp: bool = False
+
     #: keyword arguments that define the architecture (stored in checkpoints)
     arch_keys: ClassVar[tuple[str, ...]] = (
         "embed_dim", "num_layers", "num_heads", "ff_dim", "logit_clip", "mask_from_obs", "featurizer",
@@ -171,7 +174,9 @@ class RoutingPolicy(MaskableActorCriticPolicy):
         """
         full = self.featurizer(obs)
         inp, order = compact_nodes(full)
-        h = self.encoder(inp)  # (B, M, d)
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.amp and inp.features.is_cuda):
+            h = self.encoder(inp)  # (B, M, d)
+        h = h.float()
         rows = torch.arange(h.shape[0], device=h.device)
         keep = inp.keep.unsqueeze(-1).to(h.dtype)
         pooled = (h * keep).sum(1) / keep.sum(1).clamp_min(1.0)

@@ -41,6 +41,16 @@ PPO_DEFAULTS: dict[str, Any] = {
 #: seed (1234 in the model cards), so the reported gaps are not selected on their own instances
 VALIDATION_SEED = 4321
 
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"``: the first CUDA GPU when torch sees one, else the CPU; anything else as torch reads it."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise RoutingGymError(f"device: expected 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r} ({exc})") from None
+
+
 # --- validation sets and references ------------------------------------------------------------
 def validation_set(env_id: str, env_kwargs: dict[str, Any] | None, num_instances: int, seed: int) -> list[Any]:
     """``num_instances`` instances of ``env_id``; instance ``i`` depends only on ``(seed, i)``.
@@ -172,7 +182,8 @@ class Evaluation:
 def evaluate_policy(model: Any, instances: Sequence[Any], ref_costs: np.ndarray | None = None, **decode: Any) -> Evaluation:
     """Decode ``instances`` with ``model`` (greedy unless ``decode`` says otherwise) and score against ``ref_costs``."""
     t0 = time.perf_counter()
-    res = rollout(model, instances, **decode)
+    with torch.inference_mode():  # no autograd bookkeeping at all (stricter and faster than no_grad)
+        res = rollout(model, instances, **decode)
     costs = np.array([r.cost for r in res])
     gap = None
     if ref_costs is not None:
@@ -185,6 +196,7 @@ def evaluate_policy(model: Any, instances: Sequence[Any], ref_costs: np.ndarray 
 
 
 # --- PPO ------------------------------------------------------------------------------------------
+
 def _make_eval_callback(**kwargs: Any) -> Any:
     """An SB3 callback (built lazily so this module imports without SB3's callback machinery)."""
     from stable_baselines3.common.callbacks import BaseCallback
@@ -223,7 +235,55 @@ def _make_eval_callback(**kwargs: Any) -> Any:
                 self.last = self.num_timesteps
                 self.evaluate()
 
+        def state(self) -> dict[str, Any]:
+            """What a resumed run needs to go on validating as this one would."""
+            return {"last": self.last, "best": None if not np.isfinite(self.best) else self.best, "history": self.history}
+
+        def restore(self, state: dict[str, Any]) -> None:
+            self.last = int(state["last"])
+            self.best = np.inf if state["best"] is None else float(state["best"])
+            self.history = list(state["history"])
+
     return _GapEvalCallback(**kwargs)
+
+
+#: the folder of the resumable checkpoint inside a training run's ``out_dir``
+LAST = "last"
+
+
+def _make_last_checkpoint(folder: Path, freq: int, eval_callback: Any) -> Any:
+    """An SB3 callback that saves the whole model (weights, optimizer, step count) to ``folder/model.zip``
+    every ``freq`` env steps, after an update, and at the end; ``folder/state.json`` holds the validation state."""
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    class _LastCheckpoint(BaseCallback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.saved = 0
+
+        def _on_training_start(self) -> None:
+            self.saved = self.num_timesteps
+
+        def _on_rollout_start(self) -> None:  # the previous iteration's update is done
+            if self.num_timesteps - self.saved >= freq:
+                self.save()
+
+        def _on_step(self) -> bool:
+            return True
+
+        def _on_training_end(self) -> None:
+            self.save()
+
+        def save(self) -> None:
+            self.saved = self.num_timesteps
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / "model.tmp.zip"
+            self.model.save(tmp)
+            tmp.replace(folder / "model.zip")  # never a half-written checkpoint
+            state = {"num_timesteps": int(self.num_timesteps), "eval": None if eval_callback is None else eval_callback.state()}
+            (folder / "state.json").write_text(json.dumps(_jsonable(state)))
+
+    return _LastCheckpoint()
 
 
 @dataclass
@@ -278,7 +338,12 @@ def train(
     init: Any = None,
     cache_dir: str | Path | None = None,
     progress_bar: bool = True,
-    device: str = "cpu",
+    device: str = "auto",
+    amp: bool | None = None,
+    compile_encoder: bool = False,
+    sorted_batches: bool = False,
+    resume: bool = False,
+    checkpoint_freq: int | None = None,
     verbose: int = 0,
 ) -> TrainResult:
     """Train a pointer policy with MaskablePPO or PPO on ``env_id``.
@@ -303,7 +368,15 @@ def train(
     :param init: start from this policy, SB3 model or checkpoint (its architecture wins).
     :param cache_dir: where ``reference.json`` is cached (default ``out_dir``).
     :param progress_bar: SB3's progress bar.
-    :param device: torch device.
+    :param device: torch device; ``"auto"`` (default) takes a CUDA GPU when one is present, else the CPU.
+    :param amp: bfloat16 autocast of the encoder (``None``: on a GPU only; it does not pay on a CPU).
+    :param compile_encoder: ``torch.compile`` the encoder (off by default: on a CPU it does not pay for itself;
+        see ``benchmarks/train_throughput.py --compile``).
+    :param sorted_batches: PPO minibatches of states of similar size (:mod:`routing_gym.agents.buffers`): the
+        update's network inputs shrink; off by default, as it changes which states share a minibatch.
+    :param resume: go on from ``out_dir/last/`` (the model, its optimizer and step count, and the
+        validation history) when an earlier run left it; ``timesteps`` stays the total.
+    :param checkpoint_freq: env steps between saves of ``out_dir/last/`` (default: the evaluation interval).
     :param verbose: SB3 verbosity.
     """
     if algo not in ALGOS:
@@ -316,16 +389,37 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     check_pointer_spaces(*spaces_for(env_id, env_kwargs), env_id=env_id)
     venv = make_vec_env(env_id, n_envs=n_envs, seed=seed, **env_kwargs)
-    model, summary = _build_model(venv, out, policy=policy, algo=algo, n_envs=n_envs, seed=seed, policy_kwargs=policy_kwargs,
-                                  algo_kwargs=algo_kwargs, init=init, device=device, verbose=verbose)
+    dev = resolve_device(device)
+    last = out / LAST
+    resumed = resume and (last / "model.zip").is_file()
+    if resumed:
+        model, summary = _load_model(last, venv, algo=algo, device=dev, verbose=verbose)
+    else:
+        if sorted_batches:
+            from routing_gym.agents import buffers
+
+            sorted_buffer = buffers.SizeSortedMaskableRolloutBuffer if algo == "maskable-ppo" else buffers.SizeSortedRolloutBuffer
+            algo_kwargs = {"rollout_buffer_class": sorted_buffer, **(algo_kwargs or {})}
+        model, summary = _build_model(venv, out, policy=policy, algo=algo, n_envs=n_envs, seed=seed, policy_kwargs=policy_kwargs,
+                                      algo_kwargs=algo_kwargs, init=init, device=dev, verbose=verbose)
+    _speed_up(model.policy, dev, amp, compile_encoder, summary)
+    every = int(eval_freq or max(1, timesteps // 10))
     callback = None
     if eval_instances > 0:
         callback = _validation_callback(env_id, env_kwargs, out, summary, eval_instances=eval_instances, eval_seed=eval_seed,
-                                        eval_freq=int(eval_freq or max(1, timesteps // 10)), reference=reference,
+                                        eval_freq=every, reference=reference,
                                         cache_dir=Path(cache_dir) if cache_dir is not None else out, progress=progress_bar)
+    if resumed:
+        state = json.loads((last / "state.json").read_text())
+        if callback is not None and state.get("eval"):
+            callback.restore(state["eval"])
+        summary["resumed_from"] = int(model.num_timesteps)
+    saver = _make_last_checkpoint(last, int(checkpoint_freq or every), callback)
     t_learn = time.perf_counter()
-    model.learn(total_timesteps=int(timesteps), callback=callback, progress_bar=progress_bar,
-                tb_log_name=f"{algo}-{summary['policy']}")
+    remaining = int(timesteps) - (int(model.num_timesteps) if resumed else 0)
+    if remaining > 0:
+        model.learn(total_timesteps=remaining, callback=[saver] + ([callback] if callback is not None else []),
+                    progress_bar=progress_bar, tb_log_name=f"{algo}-{summary['policy']}", reset_num_timesteps=not resumed)
     learn_s = time.perf_counter() - t_learn  # PPO itself (evaluations included), without reference solving
     elapsed = time.perf_counter() - t0
     history = callback.history if callback is not None else []
@@ -338,7 +432,7 @@ def train(
 
 
 def _build_model(venv: Any, out: Path, *, policy: str, algo: str, n_envs: int, seed: int, policy_kwargs: dict[str, Any] | None,
-                 algo_kwargs: dict[str, Any] | None, init: Any, device: str, verbose: int) -> tuple[Any, dict[str, Any]]:
+                 algo_kwargs: dict[str, Any] | None, init: Any, device: torch.device, verbose: int) -> tuple[Any, dict[str, Any]]:
     """The SB3 model of :func:`train` (with ``init``'s architecture and weights, if given) and the summary's settings."""
     from sb3_contrib import MaskablePPO
     from stable_baselines3 import PPO
@@ -348,20 +442,49 @@ def _build_model(venv: Any, out: Path, *, policy: str, algo: str, n_envs: int, s
     pkw = dict(init_policy.architecture) if init_policy is not None else dict(policy_kwargs or {})
     akw = {**PPO_DEFAULTS, "n_steps": max(8, 2048 // n_envs), **(algo_kwargs or {})}
     algo_cls = MaskablePPO if algo == "maskable-ppo" else PPO
-    try:
-        import tensorboard  # noqa: F401
-
-        tb: str | None = str(out / "tb")
-    except ImportError:  # pragma: no cover - tensorboard is a dependency
-        tb = None
+    tb = _tensorboard_dir(out)
     model = algo_cls(cls, venv, policy_kwargs=pkw, seed=seed, device=device, verbose=verbose, tensorboard_log=tb, **akw)
     if init_policy is not None:
         model.policy.load_state_dict(init_policy.state_dict())
     summary: dict[str, Any] = {
         "algo": algo, "policy": cls.__name__, "seed": seed, "n_envs": n_envs, "algo_kwargs": akw,
-        "device": device, "torch_threads": torch.get_num_threads(),
+        "device": str(device), "torch_threads": torch.get_num_threads(),
     }
     return model, summary
+
+
+def _tensorboard_dir(out: Path) -> str | None:
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError:  # pragma: no cover - tensorboard is a dependency
+        return None
+    return str(out / "tb")
+
+
+def _load_model(last: Path, venv: Any, *, algo: str, device: torch.device, verbose: int) -> tuple[Any, dict[str, Any]]:
+    """The model a run saved to ``last/model.zip`` (weights, optimizer, step count), on ``venv``, and its summary's settings."""
+    from sb3_contrib import MaskablePPO
+    from stable_baselines3 import PPO
+
+    algo_cls = MaskablePPO if algo == "maskable-ppo" else PPO
+    try:
+        model = algo_cls.load(last / "model.zip", env=venv, device=device, verbose=verbose,
+                              tensorboard_log=_tensorboard_dir(last.parent))
+    except (ValueError, KeyError, RuntimeError) as exc:
+        raise RoutingGymError(f"cannot resume from {last / 'model.zip'} with algo {algo!r}: {exc}") from None
+    summary: dict[str, Any] = {
+        "algo": algo, "policy": type(model.policy).__name__, "seed": model.seed, "n_envs": venv.num_envs,
+        "device": str(device), "torch_threads": torch.get_num_threads(),
+    }
+    return model, summary
+
+
+def _speed_up(policy: RoutingPolicy, device: torch.device, amp: bool | None, compile_encoder: bool, summary: dict[str, Any]) -> None:
+    """bfloat16 autocast of the encoder (by default on a GPU only) and, if asked, a compiled encoder."""
+    policy.amp = bool(device.type == "cuda" if amp is None else amp) and device.type == "cuda"
+    if compile_encoder:
+        policy.encoder.compile(dynamic=True)
+    summary.update(amp=policy.amp, compiled=bool(compile_encoder))
 
 
 def _validation_callback(env_id: str, env_kwargs: dict[str, Any], out: Path, summary: dict[str, Any], *, eval_instances: int,
