@@ -62,7 +62,7 @@ def run_setting(label: str, instances: list[Any], specs: list[str], pbar: tqdm) 
         cost = np.array([x[1] for x in results[spec]])
         lbs = np.array(bounds, dtype=float)
         rows.append({
-            "setting": label, "solver": spec.split(":")[0].replace("agv-ppo", "ppo"), "n": len(instances),
+            "setting": label, "solver": _label(spec), "n": len(instances),
             "success": ok.mean(), "optimal": np.mean([x[3] for x in results[spec]]),
             "soc": cost[all_ok].mean() if all_ok.any() else float("nan"),
             "soc_lb": (cost[ok] / lbs[ok]).mean() if ok.any() else float("nan"),
@@ -80,7 +80,9 @@ def main() -> None:
     ap.add_argument("--agents", type=int, nargs="*", default=[5, 10, 20])
     ap.add_argument("--cpsat-max", type=int, default=12, help="run cpsat up to this many robots")
     ap.add_argument("--agent", default=None, help="a trained agv-ppo checkpoint (.zip) to run beside the planners")
-    ap.add_argument("--mcts-max", type=int, default=0, help="run mcts (the time limit) up to this many robots")
+    ap.add_argument("--agent-samples", type=int, default=0,
+                    help="also run the agent with this many sampled episodes (best plan kept), on the generated warehouses")
+    ap.add_argument("--mcts-max", type=int, default=0, help="run mcts (the time limit) on the generated warehouses up to this many robots")
     ap.add_argument("--maps", nargs="*", default=list(MAPS), help="MovingAI maps (under $ROUTING_GYM_DATA/mapf)")
     ap.add_argument("--quick", action="store_true", help="2 instances, robots 4 8, agents 5")
     args = ap.parse_args()
@@ -91,7 +93,7 @@ def main() -> None:
     for r in args.robots:
         gen = WarehouseGenerator(num_robots=r)
         insts = [gen(np.random.default_rng([2026, r, i])) for i in range(args.instances)]
-        settings.append((f"warehouse 11x22 R={r}", insts, _specs(r, tl, args)))
+        settings.append((f"warehouse 11x22 R={r}", insts, _specs(r, tl, args, generated=True)))
     if DATA.is_dir():
         for m in args.maps:
             for k in args.agents:
@@ -111,11 +113,18 @@ def main() -> None:
           "solved instances; optimal: CP-SAT proved it.")
 
 
-def _specs(robots: int, tl: float, args: argparse.Namespace) -> list[str]:
+def _label(spec: str) -> str:
+    name = spec.split(":")[0].replace("agv-ppo", "ppo")
+    samples = [p for p in spec.split(":") if p.startswith("samples=")]
+    return name + (f" x{1 + int(samples[0][8:])}" if samples else "")
+
+
+def _specs(robots: int, tl: float, args: argparse.Namespace, generated: bool = False) -> list[str]:
     specs = [f"prioritized:time_limit={tl}", f"cbs:time_limit={tl}"]
     specs += [f"cpsat:time_limit={tl}"] if robots <= args.cpsat_max else []
     specs += [f"agv-ppo:path={args.agent}"] if args.agent else []
-    return specs + ([f"mcts:time_limit={tl}:c=2"] if robots <= args.mcts_max else [])
+    specs += [f"agv-ppo:path={args.agent}:samples={args.agent_samples}"] if args.agent and args.agent_samples and generated else []
+    return specs + ([f"mcts:time_limit={tl}:c=2"] if generated and robots <= args.mcts_max else [])
 
 
 if __name__ == "__main__":

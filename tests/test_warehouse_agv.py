@@ -362,8 +362,20 @@ def test_agv_ppo__shared_policy_checkpoint_plays_any_robot_count_and_map(tmp_pat
     model.save(tmp_path / "shared.zip")
     for i in (WarehouseGenerator(**{**TINY, "num_robots": 2})(np.random.default_rng(1)),
               WarehouseGenerator(num_robots=5)(np.random.default_rng(1))):
-        r = make_solver(f"agv-ppo:path={tmp_path / 'shared.zip'}")(i)
-        assert (r.ok and replay(None, i, r.solution).feasible) or "off their goals" in r.message, r.message
+        for spec in (f"agv-ppo:path={tmp_path / 'shared.zip'}", f"agv-ppo:path={tmp_path / 'shared.zip'}:samples=2"):
+            r = make_solver(spec)(i)
+            assert (r.ok and replay(None, i, r.solution).feasible) or "off their goals" in r.message, r.message
+    with pytest.raises(Exception, match="samples must be an integer >= 0"):
+        make_solver(f"agv-ppo:path={tmp_path / 'shared.zip'}:samples=-1")
+    with pytest.raises(Exception, match="give path or shipped=true, not both"):
+        make_solver(f"agv-ppo:path={tmp_path / 'shared.zip'}:shipped=true")
+
+
+def test_agv_ppo__shipped_policy_brings_two_robots_home_at_the_cbs_optimum() -> None:
+    i = inst(["......", ".##.#.", "......"], [[0, 0], [2, 5]], [[2, 0], [0, 5]], horizon=30)
+    r = make_solver("agv-ppo:shipped=true")(i)
+    assert r.ok, r.message
+    assert replay(None, i, r.solution).cost == replay(None, i, make_solver("cbs")(i).solution).cost == 4.0
 
 
 # --- POGEMA (optional: installed beside the venv, see benchmarks/warehouse_pogema.py) ----------------

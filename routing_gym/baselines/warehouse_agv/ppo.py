@@ -14,6 +14,7 @@ other checkpoints play only instances of the robot count and map shape they were
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -23,6 +24,9 @@ from routing_gym.baselines.base import register_solver
 from routing_gym.baselines.sb3_policy import MaskablePPOSolver, play_policy
 from routing_gym.envs.warehouse_agv.types import WarehouseInstance
 from routing_gym.errors import SolverError
+
+#: the shipped shared per-robot policy (``agv-ppo:shipped=true``), see its MODEL_CARD.md
+SHIPPED = Path(__file__).resolve().parents[2] / "agents" / "pretrained" / "warehouse_agv" / "shared_robot_policy.zip"
 
 
 def _plan(obs: dict, info: dict) -> list[list[list[int]]]:
@@ -54,11 +58,25 @@ def plan_with(model: Any, instance: WarehouseInstance, deterministic: bool = Tru
 class AGVPPOSolver(MaskablePPOSolver):
     """A MaskablePPO policy of ``routing_gym/WarehouseAGV-v0`` loaded from ``path`` (a ``.zip``).
 
-    :param path: the checkpoint; required. Its observation space fixes the robots and the map shape.
+    :param path: the checkpoint; required. Its observation space fixes the robots and the map shape
+        (except for the shared per-robot policy, which plays any).
     :param deterministic: greedy (default) or sampled moves.
+    :param samples: shared per-robot policy only: besides the first episode, play this many sampled
+        episodes (seeds ``seed + 1 ...``) and return the plan of least sum of costs that brings every
+        robot home.
+    :param shipped: play the shipped shared per-robot policy (:data:`SHIPPED`) instead of ``path``.
     """
 
     problems: ClassVar[tuple[str, ...]] = ("warehouse_agv",)
+
+    def __init__(self, time_limit: float | None = None, seed: int = 0, path: str | None = None,
+                 deterministic: bool = True, samples: int = 0, shipped: bool = False) -> None:
+        if shipped and path is not None:
+            raise SolverError("agv-ppo: give path or shipped=true, not both")
+        super().__init__(time_limit, seed, str(SHIPPED) if shipped else path, deterministic)
+        if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 0:
+            raise SolverError(f"agv-ppo: samples must be an integer >= 0, got {samples!r}")
+        self.samples = int(samples)
 
     def model(self) -> Any:
         """The checkpoint, loaded as MaskablePPO (the MLP and the shared per-robot policy both are)."""
@@ -78,7 +96,10 @@ class AGVPPOSolver(MaskablePPOSolver):
         if not isinstance(model.policy, SharedRobotPolicy):
             return super().solve(instance)
         self._check_oneshot(instance)
-        return _plan(*play_shared(model.policy, instance, self.deterministic, self.seed))
+        episodes = [play_shared(model.policy, instance, self.deterministic, self.seed)]
+        episodes += [play_shared(model.policy, instance, False, self.seed + 1 + k) for k in range(self.samples)]
+        home = [(info["cost"], k) for k, (obs, info) in enumerate(episodes) if obs["at_goal"].all()]
+        return _plan(*episodes[min(home)[1] if home else 0])
 
     @staticmethod
     def _check_oneshot(instance: WarehouseInstance) -> None:
