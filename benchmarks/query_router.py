@@ -124,6 +124,7 @@ def curve(path: str, rows: list[dict]) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     settings = list(dict.fromkeys(r["setting"] for r in rows))
     fig, axes = plt.subplots(1, len(settings), figsize=(6.5 * len(settings), 4.8), squeeze=False)
@@ -131,9 +132,11 @@ def curve(path: str, rows: list[dict]) -> None:
         sub = [r for r in rows if r["setting"] == setting]
         for s in dict.fromkeys(r["solver"] for r in sub):
             pts = sorted((r["spent"] / r["num_queries"], r["quality"]) for r in sub if r["solver"] == s)
-            style = {"oracle": "k-", "ppo": "r-o"}.get(s, "-o")
-            ax.plot(*zip(*pts), style, label=s, markersize=4, linewidth=2 if s in ("oracle", "ppo") else 1)
+            style = {"oracle": "k-o", "ppo": "r-o", "mcts": ":x"}.get(s, "-o")
+            ax.plot(*zip(*pts), style, label=s, markersize=4, linewidth=2 if s in ("oracle", "ppo") else 1,
+                    zorder=3 if s in ("oracle", "ppo") else 2)
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel("mean spend per query (the table's cost unit: USD on RouterBench)")
         ax.set_ylabel("mean quality per query")
         ax.set_title(f"{setting}: one point per cost weight", fontsize=10)
