@@ -770,9 +770,11 @@ def _check_backend(backend: Any, address: Any) -> None:
     if address is not None and (not isinstance(address, str) or not address.strip()):
         raise ConfigError(f"address: expected a Ray cluster address such as 'ray://head:10001' or 'auto', got {address!r}")
     if backend == "ray":
-        from routing_gym.ray_backend import require_ray
+        from routing_gym.ray_backend import check_address, require_ray
 
         require_ray()
+        if address is not None:
+            check_address(address)
 
 
 def _check_solver_specs(solvers: Any) -> list[str]:

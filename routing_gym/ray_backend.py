@@ -68,6 +68,20 @@ def init_local(num_cpus: int | None = None) -> None:
              runtime_env={"env_vars": {"PYTHONPATH": path}})
 
 
+def check_address(address: str, timeout: float = 5.0) -> None:
+    """A ``host:port`` (or ``ray://host:port``) address must accept a connection within ``timeout`` seconds:
+    Ray itself retries an unreachable address for minutes. ``auto`` and other forms are left to Ray."""
+    import socket
+
+    host, sep, port = address.split("://", 1)[-1].rpartition(":")
+    if not sep or not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise ConfigError(f"address {address}: no Ray cluster answers there ({exc})") from None
+
+
 @contextmanager
 def connected(address: str | None, num_cpus: int | None) -> Iterator[None]:
     """Connected to Ray for the block: the cluster at ``address``, the instance already started in
@@ -82,7 +96,7 @@ def connected(address: str | None, num_cpus: int | None) -> Iterator[None]:
         else:
             ray.init(address=address, logging_level="error", log_to_driver=False)
     except ConnectionError as exc:
-        raise ConfigError(f"--address {address}: cannot connect to a Ray cluster ({exc})") from None
+        raise ConfigError(f"address {address}: cannot connect to a Ray cluster ({exc})") from None
     try:
         yield
     finally:

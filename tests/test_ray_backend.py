@@ -183,3 +183,6 @@ def test_ray_backend__bad_backend_arguments_are_refused() -> None:
         compare("routing_gym/TSP-v0", ["nn"], num_instances=1, num_nodes=5, backend="dask", progress=False)
     with pytest.raises(ConfigError, match="needs backend 'ray'"):
         compare("routing_gym/TSP-v0", ["nn"], num_instances=1, num_nodes=5, address="auto", progress=False)
+    with pytest.raises(ConfigError, match="no Ray cluster answers"):  # before any work, not after Ray's minutes of retries
+        compare("routing_gym/TSP-v0", ["nn"], num_instances=1, num_nodes=5, backend="ray", address="127.0.0.1:1",
+                progress=False)
