@@ -12,6 +12,7 @@ oracle, 0 the all-small rule, negative worse than it; ``nan`` where the oracle g
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -46,15 +47,20 @@ def gain_share(objective: float, oracle: float, reference: float) -> float:
     return (reference - objective) / gap if gap > 1e-12 else math.nan
 
 
-def compare_metrics(instance: LayerRouterInstance, solution: Any) -> dict[str, float]:
-    """``loss`` and ``compute`` per token, and ``gain_share`` against the exact oracle (module docstring)."""
+@lru_cache(maxsize=256)
+def reference_costs(instance: LayerRouterInstance) -> tuple[float, float]:
+    """``(J_oracle, J_small)`` of ``instance``, cached per instance object (every solver's row shares them)."""
     from routing_gym.envs.layer_router.oracle import oracle_routing
 
+    small = play_plan(instance, np.full((instance.num_tokens, instance.num_layers), SMALL))
+    return evaluate_layer_router(instance, oracle_routing(instance)).cost, evaluate_layer_router(instance, small).cost
+
+
+def compare_metrics(instance: LayerRouterInstance, solution: Any) -> dict[str, float]:
+    """``loss`` and ``compute`` per token, and ``gain_share`` against the exact oracle (module docstring)."""
     routing = np.asarray(solution, dtype=np.int64)
     loss, units = routing_loss(instance, routing)
-    small = play_plan(instance, np.full((instance.num_tokens, instance.num_layers), SMALL))
     cost = evaluate_layer_router(instance, routing).cost
-    best = evaluate_layer_router(instance, oracle_routing(instance)).cost
-    ref = evaluate_layer_router(instance, small).cost
+    best, ref = reference_costs(instance)
     T = instance.num_tokens
     return {"loss": loss / T, "compute": units / T, "gain_share": gain_share(cost, best, ref)}

@@ -10,6 +10,7 @@ logit, :func:`top_k_routing` with ``k = 1``) and ``J_oracle`` the exact hindsigh
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -54,13 +55,19 @@ def top_p_routing(instance: MoERouterInstance, p: float) -> list[list[list[int]]
     return affordable(instance, ranked)
 
 
-def compare_metrics(instance: MoERouterInstance, solution: Any) -> dict[str, float]:
-    """``loss`` per token, ``compute`` (calls per token and layer) and ``gain_share`` (module docstring)."""
+@lru_cache(maxsize=256)
+def reference_costs(instance: MoERouterInstance) -> tuple[float, float]:
+    """``(J_oracle, J_top1)`` of ``instance``, cached per instance object (every solver's row shares them)."""
     from routing_gym.envs.moe_router.oracle import oracle_routing
 
+    return (evaluate_moe_router(instance, oracle_routing(instance)).cost,
+            evaluate_moe_router(instance, top_k_routing(instance, 1)).cost)
+
+
+def compare_metrics(instance: MoERouterInstance, solution: Any) -> dict[str, float]:
+    """``loss`` per token, ``compute`` (calls per token and layer) and ``gain_share`` (module docstring)."""
     loss, calls = routing_loss(instance, solution)
     cost = evaluate_moe_router(instance, solution).cost
-    best = evaluate_moe_router(instance, oracle_routing(instance)).cost
-    ref = evaluate_moe_router(instance, top_k_routing(instance, 1)).cost
+    best, ref = reference_costs(instance)
     T, L = instance.num_tokens, instance.num_layers
     return {"loss": loss / T, "compute": calls / (T * L), "gain_share": gain_share(cost, best, ref)}
