@@ -179,72 +179,102 @@ def run_tasks(tasks: Sequence["_Task"], env_id: str, defaults: dict[str, Any], l
               on_result: Callable[["_Task", SolveResult, "Judgement | None"], None]) -> None:
     """Run ``tasks`` as Ray tasks on the connected cluster (see :func:`connected`); report each to ``on_result``."""
     require_ray()
-    from routing_gym.compare import FIRST_SOLVE_EXTRA_S, JUDGE_TIMEOUT_S, WARMUP_TIMEOUT_S, _timeout_result
+    _RayRun(tasks, env_id, defaults, limits, modules, grace, on_result).run()
 
-    solve = ray.remote(num_cpus=1, max_retries=0)(_solve_task)
-    board = _phase_board()
-    run = os.urandom(4).hex()  # this run's keys on the board
-    window = max(1, TASKS_PER_CPU * int(ray.cluster_resources().get("CPU", 1)))
-    pending = deque(tasks)
-    stored: dict[int, Any] = {}  # instance index -> its object-store reference, while tasks still need it
-    left = {t.index: 0 for t in tasks}
-    for t in tasks:
-        left[t.index] += 1
-    running: dict[Any, _InFlight] = {}
-    next_look = 0.0  # when to read the phase board next
 
-    def finish(f: _InFlight, res: SolveResult, ver: "Judgement | None") -> None:
-        del running[f.ref]
-        board.forget.remote((run, f.task.index, f.task.spec))
-        left[f.task.index] -= 1
-        if not left[f.task.index]:
-            stored.pop(f.task.index, None)  # the object store may drop the instance now
-        on_result(f.task, res, ver)
+class _RayRun:
+    """One comparison's tasks on Ray: a bounded window in flight, results as they come, the deadlines."""
 
-    def deadline(f: _InFlight) -> float:
+    def __init__(self, tasks: Sequence["_Task"], env_id: str, defaults: dict[str, Any],
+                 limits: dict[str, float | None], modules: dict[str, tuple[str, ...]], grace: float,
+                 on_result: Callable[["_Task", SolveResult, "Judgement | None"], None]) -> None:
+        self.env_id, self.defaults, self.limits, self.modules, self.grace = env_id, defaults, limits, modules, grace
+        self.on_result = on_result
+        self.solve = ray.remote(num_cpus=1, max_retries=0)(_solve_task)
+        self.board = _phase_board()
+        self.run_id = os.urandom(4).hex()  # this run's keys on the board
+        self.window = max(1, TASKS_PER_CPU * int(ray.cluster_resources().get("CPU", 1)))
+        self.pending = deque(tasks)
+        self.stored: dict[int, Any] = {}  # instance index -> its object-store reference, while tasks need it
+        self.left = {t.index: 0 for t in tasks}  # tasks still to finish per instance
+        for t in tasks:
+            self.left[t.index] += 1
+        self.running: dict[Any, _InFlight] = {}
+        self.next_look = 0.0  # when to read the phase board next
+
+    def run(self) -> None:
+        try:
+            while self.pending or self.running:
+                self._submit()
+                self._collect()
+                if self.running and time.monotonic() >= self.next_look:
+                    self.next_look = time.monotonic() + POLL_S
+                    self._enforce_deadlines()
+        finally:
+            for ref in list(self.running):
+                ray.cancel(ref, force=True)
+
+    def _key(self, t: "_Task") -> tuple:
+        return self.run_id, t.index, t.spec
+
+    def _submit(self) -> None:
+        while self.pending and len(self.running) < self.window:
+            t = self.pending.popleft()
+            if t.index not in self.stored:
+                self.stored[t.index] = ray.put(t.instance)  # once per instance, shared by its solvers' tasks
+            ref = self.solve.remote(self._key(t), self.env_id, t.spec, self.defaults, self.modules[t.spec],
+                                    self.stored[t.index], self.board)
+            self.running[ref] = _InFlight(t, ref)
+
+    def _collect(self) -> None:
+        """Wait up to :data:`POLL_S` for a result; take it and every other one already in."""
+        ready, rest = ray.wait(list(self.running), num_returns=1, timeout=POLL_S)
+        if ready and rest:
+            ready += ray.wait(rest, num_returns=len(rest), timeout=0)[0]
+        for ref in ready:
+            f = self.running[ref]
+            try:
+                res, ver = ray.get(ref)
+            except ray.exceptions.RayError as exc:  # the worker died (or Ray lost the task): a failure row
+                now, phases = ray.get(self.board.read.remote())
+                f.update(phases.get(self._key(f.task), [("start-up", now, 0)]))
+                elapsed = 0.0 if f.t_solve is None else now - f.t_solve
+                res, ver = SolveResult(None, elapsed, "failed", f"worker process died during {f.phase} "
+                                                                 f"({_ray_reason(exc)})"), None
+            self._finish(f, res, ver)
+
+    def _enforce_deadlines(self) -> None:
+        """Cancel, with its worker, every task past the deadline of its phase (a hung solver cannot be stopped otherwise)."""
+        from routing_gym.compare import _timeout_result
+
+        now, phases = ray.get(self.board.read.remote())
+        for f in list(self.running.values()):
+            f.update(phases.get(self._key(f.task), [("queued", math.nan, 0)]))
+            if now > self._deadline(f):
+                ray.cancel(f.ref, force=True)
+                elapsed = 0.0 if f.t_solve is None else now - f.t_solve
+                self._finish(f, _timeout_result(f.phase, self.limits.get(f.task.spec), self.grace, f.first, elapsed), None)
+
+    def _deadline(self, f: _InFlight) -> float:
+        """The local pool's deadline of the task's phase, on the board's clock."""
+        from routing_gym.compare import FIRST_SOLVE_EXTRA_S, JUDGE_TIMEOUT_S, WARMUP_TIMEOUT_S
+
         if f.phase == "warmup":
             return f.since + WARMUP_TIMEOUT_S
         if f.phase == "solve":
-            return f.since + (limits.get(f.task.spec) or 0.0) + grace + (FIRST_SOLVE_EXTRA_S if f.first else 0.0)
+            extra = FIRST_SOLVE_EXTRA_S if f.first else 0.0
+            return f.since + (self.limits.get(f.task.spec) or 0.0) + self.grace + extra
         if f.phase == "judge":
             return f.since + JUDGE_TIMEOUT_S
         return math.inf  # queued: Ray's to schedule
 
-    try:
-        while pending or running:
-            while pending and len(running) < window:
-                t = pending.popleft()
-                if t.index not in stored:
-                    stored[t.index] = ray.put(t.instance)
-                ref = solve.remote((run, t.index, t.spec), env_id, t.spec, defaults, modules[t.spec], stored[t.index], board)
-                running[ref] = _InFlight(t, ref)
-            ready, rest = ray.wait(list(running), num_returns=1, timeout=POLL_S)
-            if ready and rest:  # and every other result already in
-                ready += ray.wait(rest, num_returns=len(rest), timeout=0)[0]
-            for ref in ready:
-                f = running[ref]
-                try:
-                    res, ver = ray.get(ref)
-                except ray.exceptions.RayError as exc:  # the worker died (or Ray lost the task): a failure row
-                    now, phases = ray.get(board.read.remote())
-                    f.update(phases.get((run, f.task.index, f.task.spec), [("start-up", now, 0)]))
-                    elapsed = 0.0 if f.t_solve is None else now - f.t_solve
-                    res, ver = SolveResult(None, elapsed, "failed", f"worker process died during {f.phase} "
-                                                                     f"({_ray_reason(exc)})"), None
-                finish(f, res, ver)
-            if not running or time.monotonic() < next_look:
-                continue
-            next_look = time.monotonic() + POLL_S
-            now, phases = ray.get(board.read.remote())
-            for f in list(running.values()):
-                f.update(phases.get((run, f.task.index, f.task.spec), [("queued", math.nan, 0)]))
-                if now > deadline(f):
-                    ray.cancel(f.ref, force=True)  # kills the worker process: a hung solver cannot be stopped otherwise
-                    elapsed = 0.0 if f.t_solve is None else now - f.t_solve
-                    finish(f, _timeout_result(f.phase, limits.get(f.task.spec), grace, f.first, elapsed), None)
-    finally:
-        for ref in list(running):
-            ray.cancel(ref, force=True)
+    def _finish(self, f: _InFlight, res: SolveResult, ver: "Judgement | None") -> None:
+        del self.running[f.ref]
+        self.board.forget.remote(self._key(f.task))
+        self.left[f.task.index] -= 1
+        if not self.left[f.task.index]:
+            self.stored.pop(f.task.index, None)  # the object store may drop the instance now
+        self.on_result(f.task, res, ver)
 
 
 def _ray_reason(exc: BaseException) -> str:
