@@ -241,6 +241,18 @@ def test_loader__malformed_parquet_table_raises_naming_the_row(tmp_path: Path, r
     assert "bad.parquet" in str(exc.value)
 
 
+def test_load_instance__sniffs_a_parquet_table_and_refuses_other_binary_files(tmp_path: Path) -> None:
+    """``load_instance`` (and so ``compare --files``) reaches the Parquet format; other binary content is an InstanceError."""
+    from routing_gym.envs import load_instance
+
+    table = load_instance(write_parquet(tmp_path / "t.parquet", GOOD_ROWS), budget=1.0, cost_weight=2.0)
+    direct = load_table(tmp_path / "t.parquet", budget=1.0, cost_weight=2.0)
+    assert table.query_ids == direct.query_ids and np.array_equal(table.quality, direct.quality)
+    (tmp_path / "junk.bin").write_bytes(b"\x00\x01garbage" * 10)
+    with pytest.raises(InstanceError, match="junk.bin: not a text file"):
+        load_instance(tmp_path / "junk.bin")
+
+
 def test_loader__corrupt_parquet_raises_naming_the_file(tmp_path: Path) -> None:
     pytest.importorskip("pyarrow")
     path = tmp_path / "cut.parquet"

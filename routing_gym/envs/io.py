@@ -139,16 +139,20 @@ def load_instance(path: str | os.PathLike, **options: Any) -> Any:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no instance file at {path}")
-    head = read_text(path)[:4096]
-    if not head.strip():
+    with open(path, "rb") as fh:
+        raw = fh.read(4096)
+    if not raw.strip():
         raise InstanceError(f"{path}: empty file")
+    head = raw.decode("utf-8", errors="replace")
     formats = [f for p in problems().values() for f in p.formats]
-    for fmt in formats:
+    for fmt in formats:  # binary formats (Parquet) sniff their magic bytes; text sniffers see the decoded head
         if fmt.sniff(path, head):
             try:
                 return fmt.load(path, **options)
             except TypeError as exc:
                 raise InstanceError(f"{path}: bad loader option(s) {options} for a {fmt.name} file: {exc}") from None
+    if b"\0" in raw:
+        raise InstanceError(f"{path}: not a text file (binary content) and no registered binary format reads it")
     kind = tsplib_type(head)
     what = f"TYPE {kind!r}" if kind else "its format"
     raise InstanceError(f"{path}: {what} is not supported; readable formats: {', '.join(f.name for f in formats)}")
