@@ -49,10 +49,9 @@ def random_valid(mask: np.ndarray, u: np.ndarray) -> np.ndarray:
     allowed = np.empty(mask.shape[1], dtype=np.int64)
     for i in range(mask.shape[0]):
         k = 0
-        for j in range(mask.shape[1]):
-            if mask[i, j]:
-                allowed[k] = j
-                k += 1
+        for j in range(mask.shape[1]):  # branch-free: store every index, keep the allowed ones
+            allowed[k] = j
+            k += mask[i, j] != 0
         if k:
             out[i] = allowed[int(u[i] * k)]
     return out

@@ -10,13 +10,14 @@ for ``--timesteps`` steps and splits the wall time into
 
 One PPO iteration is ``n_steps x n_envs`` env steps of rollout then ``n_epochs`` passes of
 minibatch updates; a first iteration (warm-up, and compilation with ``--compile``) is not timed.
-Options of the speed-ups in :func:`routing_gym.agents.train.train`: ``--sorted-batches``
-(minibatches of states of similar size) and ``--compile`` (``torch.compile`` of the encoder).
+Options of the speed-ups in :func:`routing_gym.agents.train.train`: ``--[no-]sorted-batches``
+(minibatches of states of similar size, on by default as in ``train``) and ``--compile``
+(``torch.compile`` of the encoder, off as in ``train``).
 
 Usage::
 
     python benchmarks/train_throughput.py                       # TSP20, 64 envs, 8192 steps
-    python benchmarks/train_throughput.py --num-nodes 50 --n-envs 128 --threads 1 --sorted-batches
+    python benchmarks/train_throughput.py --num-nodes 50 --n-envs 128 --threads 1 --no-sorted-batches
 """
 
 from __future__ import annotations
@@ -123,7 +124,8 @@ def main() -> None:
     p.add_argument("--n-envs", type=int, default=64)
     p.add_argument("--n-steps", type=int, default=32, help="rollout length per env between updates")
     p.add_argument("--batch-size", type=int, default=256, help="PPO minibatch size (train's default 256)")
-    p.add_argument("--sorted-batches", action="store_true", help="minibatches of states of similar size")
+    p.add_argument("--sorted-batches", action=argparse.BooleanOptionalAction, default=True,
+                   help="minibatches of states of similar size (train's default; --no-sorted-batches: uniformly random)")
     p.add_argument("--compile", action="store_true", help="torch.compile the encoder")
     p.add_argument("--timesteps", type=int, default=8192)
     p.add_argument("--embed-dim", type=int, default=128)

@@ -70,6 +70,8 @@ def add_train_parser(subparsers: Any) -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--timesteps", type=int, default=100_000, help="environment steps (default 100000)")
     p.add_argument("--eval-freq", type=int, default=None, help="env steps between evaluations (default: 10 per run)")
+    p.add_argument("--sorted-batches", action=argparse.BooleanOptionalAction, default=True,
+                   help="PPO minibatches of states of similar size, a smaller network input (default on)")
     p.set_defaults(func=cmd_train)
     return p
 
@@ -152,7 +154,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         n_envs=args.n_envs, seed=args.seed, out_dir=args.out, policy_kwargs=parse_kv(args.policy_kwargs, "--policy-kwargs"),
         algo_kwargs=parse_kv(args.algo_kwargs, "--algo-kwargs"), eval_instances=args.eval_instances, eval_seed=args.eval_seed,
         eval_freq=args.eval_freq, reference=_reference(args.reference), init=args.init, progress_bar=not args.no_progress,
-        device=args.device, resume=args.resume,
+        device=args.device, resume=args.resume, sorted_batches=args.sorted_batches,
     )
     last = res.history[-1] if res.history else {}
     print(json.dumps({"final": str(res.final_path), "best": str(res.best_path) if res.best_path else None,
