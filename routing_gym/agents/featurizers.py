@@ -112,8 +112,9 @@ class Featurizer(ABC):
     node_dim: ClassVar[int] = 0
     #: keys constant during an episode (demonstration storage keeps them once per episode)
     static_keys: ClassVar[tuple[str, ...]] = ("coords",)
-    #: the key holding unit-square positions (transformed by symmetry augmentation)
-    coord_key: ClassVar[str] = "coords"
+    #: the key holding unit-square positions (transformed by symmetry augmentation);
+    #: ``None`` where the observation has no positions (no symmetry: decoding ignores ``augment``)
+    coord_key: ClassVar[str | None] = "coords"
     #: the reset option choosing the start node, when the environment has one (multi-start decoding)
     start_option: ClassVar[str | None] = None
 

@@ -69,7 +69,8 @@ def rollout(model: Any, instances: Sequence[Any], *, decode: str = "greedy", sam
     :param decode: ``"greedy"`` (argmax) or ``"sample"`` (from the softmax; the first
         sample of every augmentation/start is greedy, so sampling never loses to greedy).
     :param samples: rollouts per augmentation and start (``1`` for greedy).
-    :param augment: how many of the 8 unit-square symmetries to use (1..8).
+    :param augment: how many of the 8 unit-square symmetries to use (1..8); a problem without
+        positions (``featurizer.coord_key is None``) has no symmetry and decodes once.
     :param starts: start nodes per instance, for environments with a start option (TSP);
         spread evenly, all nodes when ``starts >= n``.
     :param temperature: softmax temperature of sampling.
@@ -86,6 +87,8 @@ def rollout(model: Any, instances: Sequence[Any], *, decode: str = "greedy", sam
         raise SolverError("decode=greedy takes samples=1; use decode=sample for several samples")
     if temperature <= 0:
         raise SolverError(f"temperature must be > 0, got {temperature}")
+    if policy.featurizer.coord_key is None:
+        augment = 1  # no positions, no symmetry: eight copies would decode the same way
     if starts > 1 and policy.featurizer.start_option is None:
         raise SolverError(f"starts={starts}: the {policy.featurizer.name} environment has no start-node option")
     instances = list(instances)

@@ -3,11 +3,9 @@
 Registered on import: after ``import routing_gym.agents.moe_router`` the pointer policies of
 :mod:`routing_gym.agents.policies` (``AttentionPolicy``, ``GNNPolicy``) train on
 ``routing_gym/MoERouter-v0`` with :func:`routing_gym.agents.train.train` and play with
-``agent:path=<checkpoint folder>``. ``Problem.agents`` of ``moe_router`` does not name this module
-yet: the batched decoder's x8 augmentation (:mod:`routing_gym.agents.inference`) transforms a
-``coords`` key, which this observation has no use for, so the generic decoding tests would fail
-on it; once augmentation is skipped for featurizers without coordinates, the record can name it. One network scores every expert with shared weights, so it
-is the same for any number of experts (the MLP of :func:`routing_gym.agents.layer_router.train_router`
+``agent:path=<checkpoint folder>``; ``Problem.agents`` of ``moe_router`` names this module. The
+observation has no positions (``coord_key = None``), so decoding has no symmetry to augment
+with. One network scores every expert with shared weights, so it is the same for any number of experts (the MLP of :func:`routing_gym.agents.layer_router.train_router`
 has one output per expert instead).
 """
 
@@ -34,6 +32,7 @@ class MoEFeaturizer(Featurizer):
     obs_keys = frozenset({"token", "gate", "picked", "previous", "position", "action_mask"})
     node_dim = 19
     static_keys = ()
+    coord_key = None
 
     def __call__(self, obs: Mapping[str, torch.Tensor]) -> NodeInputs:
         gate = obs["gate"].float()

@@ -25,5 +25,6 @@ PROBLEM = Problem(
     label_solvers=("oracle",),
     sense="min",
     baselines="routing_gym.baselines.moe_router",
+    agents="routing_gym.agents.moe_router",
     metrics=compare_metrics,
 )
