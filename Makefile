@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet $(TORCH)
-	$(PY) -m pip install --quiet -e ".[dev,refs,parquet]"
+	$(PY) -m pip install --quiet -e ".[dev,refs,parquet,ray,rllib]"
 	$(VENV)/bin/routing-gym warmup
 	touch $@
 
