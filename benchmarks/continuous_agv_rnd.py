@@ -7,13 +7,16 @@ the training episodes in the last tenth of training, greedy success rate and ste
 time) and writes the curves (success rate and steps to goal over training, mean over seeds with the
 seeds' range) to ``benchmarks/results/continuous_agv_rnd.png`` and ``.json``::
 
-    nice -n 5 python benchmarks/continuous_agv_rnd.py --steps 100000 --seeds 0 1 2 --jobs 3 --save runs/cagv
-    routing-gym compare --env routing_gym/ContinuousAGV-v0 --solvers pure-pursuit,agent:path=runs/cagv/ppo_seed0.zip ...
+    nice -n 5 python benchmarks/continuous_agv_rnd.py --steps 250000 --seeds 0 1 2 --jobs 3 --save runs/cagv250
+    routing-gym compare --env routing_gym/ContinuousAGV-v0 --env-kwargs width=8.0 height=6.0 shelf_rows=1 \
+        shelf_cols=2 shelf_length=2.0 shelf_depth=0.8 num_obstacles=2 obstacle_size=0.8 min_goal_distance=3.0 \
+        --solvers pure-pursuit,agent:path=runs/cagv250/ppo_seed0.zip,agent:path=runs/cagv250/ppo_rnd_seed0.zip --instances 20
 
 The small preset (:data:`SMALL`): an 8 x 6 m floor, two shelf blocks of 2 x 0.8 m, two random boxes,
 a static target at least 3 m from the start, the seed's 2000-step cap, 16 rays; uniformly random
 actions reached the target in none of 400 episodes (all collided, after 231 steps on average), so the
-reward is sparse.
+reward is sparse. On a 2-core CPU (shared) the six 250k-step runs take about 25 minutes with ``--jobs 3``;
+there, neither method learned to reach the target (README: ContinuousAGV-v0).
 """
 
 from __future__ import annotations
@@ -111,7 +114,7 @@ def plot(out: dict, path: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=100_000)
+    ap.add_argument("--steps", type=int, default=250_000)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--bins", type=int, default=10)
     ap.add_argument("--jobs", type=int, default=1, help="runs in parallel processes")
