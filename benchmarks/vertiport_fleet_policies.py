@@ -133,7 +133,13 @@ def main() -> None:
     p.add_argument("--extra", nargs="*", default=[], help="more solver specs, e.g. ga:view=forecast")
     p.add_argument("--only", nargs="*", default=None, help="play only these solver names (e.g. ga); the GA stays the time reference")
     p.add_argument("--scan", action="store_true", help="measure where cpsat-hindsight stops proving in 60 s")
+    p.add_argument("--torch-threads", type=int, default=1,
+                   help="torch threads of the agent (default 1: one decision at batch 1 is too small to share)")
     args = p.parse_args()
+    if args.agent:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     if args.scan:
         scan(args.hindsight_seconds)
         return

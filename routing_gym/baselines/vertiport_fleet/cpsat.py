@@ -377,9 +377,10 @@ def search(solver: CPSATSolver, model: Any, time_limit: float | None) -> Any:
 
 
 def solve_window(solver: CPSATSolver, window: FleetWindow, hint: ScheduleTrace | None = None,
-                 deadline: float | None = None) -> tuple[list[list[int]], dict[str, Any]]:
+                 deadline: float | None = None, count_build: bool = True) -> tuple[list[list[int]], dict[str, Any]]:
     """Build and solve the model of ``window`` within ``solver``'s time limit (or until ``deadline``,
-    a ``time.perf_counter()`` time); the planned flights and CP-SAT's statistics (money units).
+    a ``time.perf_counter()`` time; ``count_build=False``: the limit is the search's alone); the
+    planned flights and CP-SAT's statistics (money units).
 
     :raises TimeoutError: when building took the whole limit or no solution was found.
     """
@@ -393,7 +394,7 @@ def solve_window(solver: CPSATSolver, window: FleetWindow, hint: ScheduleTrace |
     limit = solver.time_limit
     if deadline is not None:
         limit = deadline - time.perf_counter()
-    elif limit is not None:
+    elif limit is not None and count_build:
         limit -= build_s
     if limit is not None and limit <= 0:
         raise TimeoutError(f"building the fleet model ({model.size['fly']} flight arcs) took the whole time limit")
@@ -447,9 +448,9 @@ class RollingCPSAT(Solver):
 
     :param lookahead: steps planned at each solve (default 6, half an hour of 5-minute steps).
     :param every: steps between solves (default 3).
-    :param time_limit: seconds of CP-SAT per solve (default 2; the whole day takes about
-        ``horizon / every`` of them). A solve that finds no plan in time leaves the decisions
-        until the next solve to the greedy rule (``timeouts`` counts them).
+    :param time_limit: seconds of CP-SAT search per solve (default 2; building the model comes on
+        top; the whole day takes about ``horizon / every`` solves). A solve that finds no plan in
+        time leaves the decisions until the next solve to the greedy rule (``timeouts`` counts them).
     :param end_kwh_value: money per kWh left at the end of a look-ahead (default: the energy price).
     """
 
@@ -479,7 +480,7 @@ class RollingCPSAT(Solver):
             t = int(kernel.clock[0])
             if t >= state["next"]:
                 try:
-                    plan, _ = solve_window(searcher, self.window(kernel, instance))
+                    plan, _ = solve_window(searcher, self.window(kernel, instance), count_build=False)
                     legs.replace(plan, from_time=t)
                     state["planned"] = True
                 except TimeoutError:  # no plan in time: decide greedily until the next solve
