@@ -58,6 +58,8 @@ def run(spec: str, days: list[Any]) -> dict[str, Any]:
         stats = getattr(solver, "last_stats", {})
         if "bound" in stats:
             row.update(bound=stats["bound"], proved=stats["status"] == "OPTIMAL")
+        if hasattr(solver, "timeouts"):  # rolling-cpsat: solves that found no plan in time (greedy decided)
+            row.update(solves=solver.solves, timeouts=solver.timeouts)
         rows.append(row)
     return {"spec": spec, "rows": rows}
 
@@ -78,6 +80,8 @@ def summary(result: dict[str, Any], bound: np.ndarray | None, ga_ms: float | Non
     if "bound" in ok[0]:
         b = np.array([r["bound"] for r in ok])
         line += f" bound {b.mean():.1f}, proved {sum(r['proved'] for r in ok)}/{len(ok)} |"
+    if "timeouts" in ok[0]:
+        line += f" no plan in time (greedy decided): {sum(r['timeouts'] for r in ok)}/{sum(r['solves'] for r in ok)} solves |"
     return line
 
 
