@@ -5,8 +5,9 @@ minus repositioning cost), revenue, answer rate (served / orders), drivers' idle
 decision time per environment step (``ms_per_decision``, the solve time over the decisions the day
 takes; value-matching's first day includes fitting its table).
 
-    python benchmarks/ride_hailing.py train --timesteps 300000 --out /tmp/ride_ppo.zip
-    python benchmarks/ride_hailing.py generated --days 10 --ppo /tmp/ride_ppo.zip
+    python benchmarks/ride_hailing.py train --timesteps 500000 --ent-coef 0.001 --shaping 8 --out /tmp/ride_ppo.zip
+    python benchmarks/ride_hailing.py generated --days 10 --seed 1 --mcts 20 \
+        --ppo routing_gym/agents/pretrained/ride_hailing/dispatcher16.zip
     python benchmarks/ride_hailing.py amod --cities rome,porto,san_francisco,nyc_brooklyn
 
 Generated days are the 16-cell square city over a 8-hour day shift (06:00-14:00, 5-minute ticks,
@@ -43,8 +44,10 @@ def generated(args: argparse.Namespace) -> None:
 
     solvers = [*BASELINES, f"value-matching:train_days={args.train_days}:orders_per_day={DAY['orders_per_day']}",
                f"value-matching:train_days={args.train_days}:orders_per_day={DAY['orders_per_day']}:value_scale=0.3"]
-    if args.ppo:
-        solvers.append(f"agent:path={args.ppo}")
+    if args.mcts:
+        solvers.append(f"mcts:time_limit={args.mcts}")
+    for path in args.ppo or ():
+        solvers.append(f"agent:path={path}")
     result = compare(ENV_ID, solvers, num_instances=args.days, seed=args.seed, time_limit=600, progress=False,
                      plots=False, out=args.out, **DAY)
     print(f"generated days ({args.days}, seed {args.seed}):")
@@ -81,7 +84,8 @@ def main() -> None:
     g.add_argument("--days", type=int, default=10)
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--train-days", type=int, default=8)
-    g.add_argument("--ppo", default=None, help="a MaskablePPO checkpoint (.zip) trained on the same city")
+    g.add_argument("--ppo", nargs="*", help="trained checkpoints (MLP .zip or attention folder) on the same city")
+    g.add_argument("--mcts", type=float, default=0.0, help="also run mcts with this time limit per day (s)")
     g.add_argument("--out", default=None)
     a = sub.add_parser("amod", help="the baselines on AMoD city scenarios (regions as cells)")
     a.add_argument("--cities", default="rome,porto,san_francisco,nyc_brooklyn")

@@ -337,3 +337,34 @@ def test_load_amod__every_city_loads_and_rome_replays() -> None:
 def test_load_trips__nyc_sample() -> None:
     day = load_trips(DATA / "nyc_taxis_2019-03.csv", date="2019-03-08")
     assert day.num_cells == 16 and 100 < day.num_orders < 400
+
+
+# --- agents ----------------------------------------------------------------------------------------------
+
+
+def test_featurizer__cells_and_skip_are_nodes() -> None:
+    import torch
+
+    from routing_gym.agents.featurizers import featurizer_for
+
+    env = gym.make(ENV_ID, **TINY)
+    obs, _ = env.reset(seed=0)
+    feat = featurizer_for(obs)
+    inp = feat({k: torch.as_tensor(v)[None] for k, v in obs.items()})
+    c = TINY["num_cells"]
+    assert inp.features.shape == (1, c + 1, feat.node_dim)
+    assert inp.mask[0].tolist() == obs["action_mask"].astype(bool).tolist() and inp.current.item() == c
+    assert inp.features[0, c, -2] == 1.0 and inp.features[0, :c, -2].sum() == 0  # is_skip
+
+
+def test_ppo__mlp_dispatcher_trains_and_plays_through_the_agent_spec(tmp_path: Path) -> None:
+    from routing_gym.agents.ride_hailing import train_dispatcher
+    from routing_gym.baselines.base import make_solver
+
+    model = train_dispatcher(256, seed=0, n_envs=2, shaping=1.0, **TINY)
+    path = tmp_path / "ride.zip"
+    model.save(path)
+    day = RideHailingGenerator(**TINY)(np.random.default_rng(7))
+    result = make_solver(f"agent:path={path}")(day)
+    assert result.ok, result.message
+    assert replay(ENV_ID, day, result.solution).feasible
