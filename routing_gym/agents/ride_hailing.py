@@ -105,6 +105,7 @@ class RideHailingFeaturizer(Featurizer):
     obs_keys = frozenset({"cells", "order", "clock", "action_mask"})
     node_dim = 17
     static_keys = ()
+    coord_key = None  # no positions in the observation: decoding has no symmetry to augment
 
     def __call__(self, obs: Mapping[str, torch.Tensor]) -> NodeInputs:
         cells = obs["cells"].float()
