@@ -18,8 +18,6 @@ from routing_gym.envs.ride_hailing.types import RideHailingInstance, day_metrics
 from routing_gym.errors import InstanceError
 
 ENV_ID = "routing_gym/RideHailing-v0"
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ridehailing"
-AMOD = DATA / "amod_macro"
 TINY = {"num_cells": 6, "num_drivers": 4, "num_ticks": 24, "tick_minutes": 60.0, "orders_per_day": 40.0,
         "minutes_per_cell": 40.0, "window": 1, "max_pickup": 1, "reposition_period": 2}
 
@@ -318,24 +316,28 @@ def test_load_trips__malformed_tables_raise_naming_file_and_row(tmp_path: Path, 
     assert "bad_trips" in str(exc.value)
 
 
-@pytest.mark.skipif(not AMOD.is_dir(), reason="amod_macro scenarios (not redistributable) are not in ../shared/data")
-def test_load_amod__every_city_loads_and_rome_replays() -> None:
+def test_load_amod__every_city_loads_and_rome_replays(shared_data: Path) -> None:
     from routing_gym.baselines.base import make_solver
 
-    cities = sorted(AMOD.glob("scenario_*.json"))
+    amod = shared_data / "ridehailing" / "amod_macro"
+    if not amod.is_dir():
+        pytest.skip("the amod_macro scenarios are not redistributed; set ROUTING_GYM_DATA to the shared data")
+    cities = sorted(amod.glob("scenario_*.json"))
     assert len(cities) == 8
     for path in cities:
         day = load_amod(path)
         assert 10 <= day.num_cells <= 18 and day.num_orders > 100 and day.num_drivers > 50
-    rome = load_amod(AMOD / "scenario_rome.json")
+    rome = load_amod(amod / "scenario_rome.json")
     result = make_solver("matching")(rome)
     verdict = replay(ENV_ID, rome, result.solution)
     assert verdict.feasible and -verdict.cost > 0
 
 
-@pytest.mark.skipif(not (DATA / "nyc_taxis_2019-03.csv").is_file(), reason="the NYC trip sample is not in ../shared/data")
-def test_load_trips__nyc_sample() -> None:
-    day = load_trips(DATA / "nyc_taxis_2019-03.csv", date="2019-03-08")
+def test_load_trips__nyc_sample(shared_data: Path) -> None:
+    path = shared_data / "ridehailing" / "nyc_taxis_2019-03.csv"
+    if not path.is_file():
+        pytest.skip("the NYC trip sample is not redistributed; set ROUTING_GYM_DATA to the shared data")
+    day = load_trips(path, date="2019-03-08")
     assert day.num_cells == 16 and 100 < day.num_orders < 400
 
 
