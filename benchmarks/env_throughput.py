@@ -14,6 +14,9 @@ Two figures per configuration, each the median of ``--repeats`` runs:
   uniformly random allowed action per row (compiled, as the peers sample inside
   their jit / torch code) and reads the observation's mask, as a random policy would.
 
+The single-step latency is also given in CPU time (``time.process_time``), which a
+busy machine inflates less than wall time.
+
     python benchmarks/env_throughput.py [--seconds 1] [--repeats 5] [--json out.jsonl]
 
 ``--json`` also writes the figures as JSON lines in the format of
@@ -76,22 +79,27 @@ def vector_throughput(env_id: str, n: int, batch: int, seconds: float) -> tuple[
     return steps / env_time, steps / (time.perf_counter() - start)
 
 
-def single_latency(env_id: str, n: int, seconds: float) -> float:
-    """Microseconds per ``step`` of a ``gym.make`` env (its reset at episode end included)."""
+def single_latency(env_id: str, n: int, seconds: float) -> tuple[float, float]:
+    """Microseconds per ``step`` of a ``gym.make`` env (its reset at episode end included): wall and CPU time."""
     env = gym.make(env_id, num_nodes=n)
     rng = np.random.default_rng(0)
     obs, _ = env.reset(seed=0)
-    steps, t_env = 0, 0.0
+    for _ in range(200):  # warm-up (compiled step loaded)
+        obs, r, term, trunc, info = env.step(int(rng.choice(np.flatnonzero(obs["action_mask"]))))
+        if term:
+            obs, _ = env.reset()
+    steps, t_env, cpu_env = 0, 0.0, 0.0
     start = time.perf_counter()
     while time.perf_counter() - start < seconds or steps < 1000:
         a = int(rng.choice(np.flatnonzero(obs["action_mask"])))
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         obs, r, term, trunc, info = env.step(a)
         if term:
             obs, _ = env.reset()
+        cpu_env += time.process_time() - c0
         t_env += time.perf_counter() - t0
         steps += 1
-    return t_env / steps * 1e6
+    return t_env / steps * 1e6, cpu_env / steps * 1e6
 
 
 def record(problem: str, n: int, batch: int, metric: str, mode: str, value: float, spread: list[float], repeats: int) -> dict:
@@ -128,9 +136,11 @@ def main() -> None:
                 spread = [min(r[i] for r in runs), max(r[i] for r in runs)]
                 records.append(record(problem, n, batch, "rollout", mode, value, spread, args.repeats))
     for env_id, problem in (("routing_gym/TSP-v0", "tsp"), ("routing_gym/CVRP-v0", "cvrp")):
-        lats = [single_latency(env_id, 50, args.seconds) for _ in range(args.repeats)]
-        us = statistics.median(lats)
-        print(f"gym.make {problem.upper()}50: {us:.1f} us per step (incl. reset at episode end) = {1e6 / us:,.0f} steps/s")
+        runs = [single_latency(env_id, 50, args.seconds) for _ in range(args.repeats)]
+        lats = [wall for wall, _ in runs]
+        us, cpu = statistics.median(lats), statistics.median(c for _, c in runs)
+        print(f"gym.make {problem.upper()}50: {us:.1f} us per step (incl. reset at episode end) = {1e6 / us:,.0f} steps/s; "
+              f"CPU time {cpu:.1f} us per step")
         records.append(record(problem, 50, 1, "step_latency", "", us, [min(lats), max(lats)], args.repeats))
     if args.json:
         with open(args.json, "w") as f:
