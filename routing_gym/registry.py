@@ -27,7 +27,7 @@ from typing import Any, Callable, Mapping
 from routing_gym.errors import RoutingGymError
 
 #: The list of problems, in display order. A new problem is one more name here.
-PROBLEM_NAMES: tuple[str, ...] = ("tsp", "cvrp", "cvrptw", "atsp", "mtsp", "op", "pctsp", "knapsack", "pdp", "warehouse_agv", "continuous_agv", "layer_router", "moe_router", "query_router")
+PROBLEM_NAMES: tuple[str, ...] = ("tsp", "cvrp", "cvrptw", "atsp", "mtsp", "op", "pctsp", "knapsack", "pdp", "warehouse_agv", "continuous_agv", "layer_router", "moe_router", "query_router", "vertiport_fleet", "ride_hailing")
 
 
 class UnknownProblemError(RoutingGymError, KeyError):
