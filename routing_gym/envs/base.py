@@ -127,14 +127,15 @@ class RoutingEnv(gym.Env):
         a = self._one_action(action)
         if self.invalid_action == "raise" and not k.admissible(a)[0]:
             raise InvalidActionError(f"action {action!r} is masked (infeasible) in the current state")
-        reward, terminated, invalid = k.step(a)
+        reward, ended, invalid = k.step(a)
         info: dict[str, Any] = {"invalid_action": bool(invalid[0])}
-        if terminated[0] and not invalid[0]:
+        if ended[0] and not invalid[0]:
             info["solution"] = k.solution(0)
             info["cost"] = float(k.cost[0])
         if self.render_mode == "human":
             self.render()
-        return k.observe(0), float(reward[0]), bool(terminated[0]), False, info
+        truncated = bool(ended[0] and k.truncated[0])  # the instance's step cap (kernels without one never set it)
+        return k.observe(0), float(reward[0]), bool(ended[0]) and not truncated, truncated, info
 
     def _one_action(self, action: Any) -> np.ndarray:
         """``action`` as a batch of one, validated against the action space."""
@@ -303,8 +304,8 @@ class RoutingVectorEnv(VectorEnv):
             if bad.any():
                 i = int(np.argmax(bad))
                 raise InvalidActionError(f"action {a[i]} is masked (infeasible) in sub-environment {i}")
-        reward, terminated, invalid = k.step(a)
-        truncated = np.zeros(self.num_envs, dtype=bool)
+        reward, terminated, invalid = k.step(a)  # terminated: every ended row; split off the step-cap ones below
+        truncated = terminated & k.truncated
         info: dict[str, Any] = {}
         if terminated.any():
             rows = np.flatnonzero(terminated)
@@ -312,7 +313,7 @@ class RoutingVectorEnv(VectorEnv):
             k.load(rows, self._new_data(rows))
             for r in rows.tolist():
                 self._instances[r] = self.fixed_instance
-        return k.observe(), reward, terminated, truncated, info
+        return k.observe(), reward, terminated & ~truncated, truncated, info
 
     def _final_info(self, rows: np.ndarray, ended: np.ndarray, invalid: np.ndarray) -> dict[str, Any]:
         """``final_obs`` / ``final_info`` of the episodes that end in ``rows`` (before their autoreset)."""

@@ -53,6 +53,9 @@ class Kernel(ABC):
         self.mask: np.ndarray | None = None if width is None else np.zeros((self.batch_size, width), dtype=bool)
         self.cost = np.zeros(self.batch_size, dtype=np.float64)
         self.penalty = np.zeros(self.batch_size, dtype=np.float64)
+        #: rows whose episode the last ``step`` ended at a step cap of the instance: the envs report
+        #: them as ``truncated`` (not ``terminated``), with the solution and cost like any end
+        self.truncated = np.zeros(self.batch_size, dtype=bool)
 
     @property
     def action_space(self) -> spaces.Space:
@@ -115,7 +118,8 @@ class Kernel(ABC):
         """Apply one in-range action per row; return ``(reward, terminated, invalid)``.
 
         A masked action ends that row's episode with reward ``-penalty`` and leaves
-        its state otherwise unchanged.
+        its state otherwise unchanged. ``terminated`` marks every row whose episode ended;
+        a kernel with a step cap also sets :attr:`truncated` for the rows that ended there.
         """
 
     @abstractmethod
@@ -137,7 +141,8 @@ class Kernel(ABC):
     # --- search support -------------------------------------------------------
     def get_state(self) -> dict[str, np.ndarray]:
         """A copy of everything that changes during an episode (a snapshot for MCTS)."""
-        return {k: getattr(self, k).copy() for k in self.state_fields + ("done", "mask", "cost")}
+        keys = self.state_fields + ("done", "cost") + (() if self.mask is None else ("mask",))  # Box: no mask
+        return {k: getattr(self, k).copy() for k in keys}
 
     def set_state(self, state: dict[str, np.ndarray]) -> None:
         """Restore a snapshot taken by :meth:`get_state` on the same instances."""
