@@ -12,6 +12,7 @@ instances in parallel processes instead), ``scale`` (problem-specific integer sc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from routing_gym.baselines.base import Solver, register_solver
@@ -37,11 +38,14 @@ class CPSATSolver(Solver):
         #: ``{"status": "OPTIMAL" | "FEASIBLE", "objective": ..., "bound": ..., ...}`` of the last solve
         self.last_stats: dict[str, Any] = {}
 
-    def search(self, model: Any) -> Any:
+    def search(self, model: Any, parameters: Mapping[str, Any] | None = None, **more: Any) -> Any:
         """Solve ``model`` within the time limit; the ``CpSolver`` holding the solution.
 
+        :param parameters: CP-SAT ``SatParameters`` fields to set (e.g. ``{"linearization_level": 2}``),
+            applied after the solver's own ``num_workers``, ``random_seed`` and ``max_time_in_seconds``
+            (from ``time_limit``), which they may override; ``**more``: the same as keywords.
         :raises TimeoutError: when no solution was found within the limit.
-        :raises SolverError: when the model is infeasible or invalid.
+        :raises SolverError: when the model is infeasible or invalid, or a parameter is unknown.
         """
         from ortools.sat.python import cp_model
 
@@ -50,6 +54,11 @@ class CPSATSolver(Solver):
         solver.parameters.random_seed = self.seed
         if self.time_limit is not None:
             solver.parameters.max_time_in_seconds = float(self.time_limit)
+        for key, value in {**(parameters or {}), **more}.items():
+            try:
+                setattr(solver.parameters, key, value)
+            except (AttributeError, TypeError, ValueError) as err:
+                raise SolverError(f"cpsat: CP-SAT parameter {key}={value!r} is not valid ({err})") from None
         status = solver.Solve(model)
         name = solver.StatusName(status)
         self.last_stats = {"status": name, "objective": solver.ObjectiveValue(), "bound": solver.BestObjectiveBound(),
@@ -57,5 +66,5 @@ class CPSATSolver(Solver):
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return solver
         if status == cp_model.UNKNOWN:
-            raise TimeoutError(f"CP-SAT found no solution within {self.time_limit} s")
+            raise TimeoutError(f"CP-SAT found no solution within {solver.parameters.max_time_in_seconds:g} s")
         raise SolverError(f"CP-SAT found no solution (status {name})")

@@ -350,30 +350,11 @@ def trace_schedule(instance: VertiportInstance, flights: list[list[int]]) -> Sch
 # --- the solvers ---------------------------------------------------------------------------------------
 
 
-def search(solver: CPSATSolver, model: Any, time_limit: float | None) -> Any:
-    """:meth:`CPSATSolver.search` with CP-SAT's full linearization (``linearization_level=2``).
-
-    The fleet model's linear relaxation lets a fraction of an aircraft fly several routes at
-    once; with CP-SAT's default linearization a single worker did not close the gap of a
-    2-aircraft, 3-vertiport hour in 20 s, with level 2 it proved the optimum in 4.5 s.
-    ``CPSATSolver.search`` takes no parameters, hence this copy of its few lines.
-    """
-    from ortools.sat.python import cp_model
-
-    cp = cp_model.CpSolver()
-    cp.parameters.num_workers = solver.workers
-    cp.parameters.random_seed = solver.seed
-    cp.parameters.linearization_level = 2
-    if time_limit is not None:
-        cp.parameters.max_time_in_seconds = float(time_limit)
-    status = cp.Solve(model)
-    solver.last_stats = {"status": cp.StatusName(status), "objective": cp.ObjectiveValue(),
-                         "bound": cp.BestObjectiveBound(), "wall_time_s": cp.WallTime()}
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return cp
-    if status == cp_model.UNKNOWN:
-        raise TimeoutError(f"CP-SAT found no solution within {time_limit} s")
-    raise SolverError(f"CP-SAT found no solution (status {cp.StatusName(status)})")
+#: CP-SAT parameters of the fleet model: full linearization. The model's linear relaxation lets a
+#: fraction of an aircraft fly several routes at once; with CP-SAT's default linearization a single
+#: worker did not close the gap of a 2-aircraft, 3-vertiport hour in 20 s, with level 2 it proved
+#: the optimum in 4.5 s.
+FLEET_PARAMETERS = {"linearization_level": 2}
 
 
 def solve_window(solver: CPSATSolver, window: FleetWindow, hint: ScheduleTrace | None = None,
@@ -398,7 +379,8 @@ def solve_window(solver: CPSATSolver, window: FleetWindow, hint: ScheduleTrace |
         limit -= build_s
     if limit is not None and limit <= 0:
         raise TimeoutError(f"building the fleet model ({model.size['fly']} flight arcs) took the whole time limit")
-    found = search(solver, model.m, limit)
+    params = dict(FLEET_PARAMETERS) if limit is None else {**FLEET_PARAMETERS, "max_time_in_seconds": float(limit)}
+    found = solver.search(model.m, params)
     stats = {**solver.last_stats, "build_s": build_s, **model.size}
     stats["objective"] = stats["objective"] / MONEY_SCALE
     stats["bound"] = stats["bound"] / MONEY_SCALE
