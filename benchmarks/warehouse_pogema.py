@@ -119,28 +119,36 @@ def throughput(agents: int, size: int, density: float, seconds: float, batch: in
 
 
 def same_instances(agents: int, size: int, density: float, n: int, steps: int, specs: list[str]) -> list[dict]:
-    """Our planners on POGEMA's instances; every plan's sum of costs in our env and in POGEMA."""
-    rows = {s: {"ok": 0, "ours": [], "pogema": [], "time": []} for s in specs}
+    """Our planners on POGEMA's instances; every plan's sum of costs in our env and in POGEMA.
+
+    ``ours`` / ``pogema``: mean over the instances every planner solved (the agent: those of them it
+    solved too; NaN if none); ``equal``: POGEMA's metric gave our cost for every plan of the solver."""
+    ours = {s: np.full(n, np.nan) for s in specs}
+    theirs = {s: np.full(n, np.nan) for s in specs}
+    times: dict[str, list[float]] = {s: [] for s in specs}
     for seed in range(n):
         pe = pogema_env(agents, size, density, seed=seed, steps=steps)
         inst = to_instance(pe, steps, f"pogema-{size}-{density}-{agents}-{seed}")
         for spec in specs:
             r = make_solver(spec)(inst)
-            rows[spec]["time"].append(r.time_s)
+            times[spec].append(r.time_s)
             if not r.ok:
                 continue
             rep = replay(None, inst, r.solution)
             if not rep.feasible:
                 raise AssertionError(f"{spec}: {rep.message}")
-            rows[spec]["ok"] += 1
-            rows[spec]["ours"].append(rep.cost)
-            rows[spec]["pogema"].append(pogema_soc(pogema_env(agents, size, density, seed=seed, steps=steps,
-                                                              collision_system="soft"), inst, r.solution))
-    return [{"solver": s.split(":")[0].replace("agv-ppo", "ppo"), "success": v["ok"] / n,
-             "ours": float(np.mean(v["ours"])) if v["ours"] else float("nan"),
-             "pogema": float(np.mean(v["pogema"])) if v["pogema"] else float("nan"),
-             "equal": bool(np.array_equal(v["ours"], v["pogema"])), "time": float(np.mean(v["time"]))}
-            for s, v in rows.items()]
+            ours[spec][seed] = rep.cost
+            soft = pogema_env(agents, size, density, seed=seed, steps=steps, collision_system="soft")
+            theirs[spec][seed] = pogema_soc(soft, inst, r.solution)
+    common = np.logical_and.reduce([~np.isnan(v) for s, v in ours.items() if not s.startswith("agv-ppo")])
+    rows = []
+    for s in specs:
+        on = common & ~np.isnan(ours[s])
+        rows.append({"solver": s.split(":")[0].replace("agv-ppo", "ppo"), "success": float(np.mean(~np.isnan(ours[s]))),
+                     "ours": float(ours[s][on].mean()) if on.any() else float("nan"),
+                     "pogema": float(theirs[s][on].mean()) if on.any() else float("nan"), "common": int(on.sum()),
+                     "equal": bool(np.array_equal(ours[s], theirs[s], equal_nan=True)), "time": float(np.mean(times[s]))})
+    return rows
 
 
 def main() -> None:
@@ -168,14 +176,15 @@ def main() -> None:
     tl = args.time_limit
     print(f"\nour planners on POGEMA's instances ({args.instances} per agent count, {tl:g} s), sum of costs "
           f"in our env and replayed in POGEMA (soft collisions):")
-    print(f"{'agents':>6s} {'solver':12s} {'success':>8s} {'SoC ours':>9s} {'SoC POGEMA':>11s} {'equal':>6s} {'time s':>7s}")
+    print(f"{'agents':>6s} {'solver':12s} {'success':>8s} {'SoC ours':>9s} {'SoC POGEMA':>11s} {'on':>3s} {'equal':>6s} {'time s':>7s}")
     for k in args.agents:
         specs = [f"prioritized:time_limit={tl}", f"cbs:time_limit={tl}"] + ([f"cpsat:time_limit={tl}"] if k <= 8 else [])
         specs += [f"agv-ppo:path={args.agent}"] if args.agent else []
         for r in same_instances(k, args.size, args.density, args.instances, args.steps, specs):
             print(f"{k:6d} {r['solver']:12s} {100 * r['success']:7.0f}% {r['ours']:9.1f} {r['pogema']:11.1f} "
-                  f"{'yes' if r['equal'] else 'NO':>6s} {r['time']:7.3f}")
-    print("SoC: mean over each solver's solved instances; equal: POGEMA's metric gives our cost on every plan.")
+                  f"{r['common']:3d} {'yes' if r['equal'] else 'NO':>6s} {r['time']:7.3f}")
+    print("SoC: mean over the instances every planner solved (ppo: those it solved too; their number: on); equal: "
+          "POGEMA's metric gives our cost on every plan of the solver.")
 
 
 if __name__ == "__main__":

@@ -38,15 +38,22 @@ def _plan(obs: dict, info: dict) -> list[list[list[int]]]:
 def play_shared(policy: Any, instance: WarehouseInstance, deterministic: bool = True, seed: int = 0) -> tuple[dict, dict]:
     """Play ``instance`` with a :class:`~routing_gym.agents.warehouse_agv.SharedRobotPolicy` (any robot count
     and map); ``(last observation, last info)``."""
+    import torch
+
     from routing_gym.agents.warehouse_agv import ENV_ID, joint_action
 
     env = gym.make(ENV_ID, instance=instance).unwrapped
     obs, _ = env.reset(seed=seed)
     rng = np.random.default_rng(seed)
-    while True:
-        obs, _, terminated, truncated, info = env.step(joint_action(policy, obs, deterministic, rng))
-        if terminated or truncated:
-            return obs, info
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # one small forward per step: extra threads only contend (10x slower on 2 busy cores)
+    try:
+        while True:
+            obs, _, terminated, truncated, info = env.step(joint_action(policy, obs, deterministic, rng))
+            if terminated or truncated:
+                return obs, info
+    finally:
+        torch.set_num_threads(threads)
 
 
 def plan_with(model: Any, instance: WarehouseInstance, deterministic: bool = True) -> list[list[list[int]]]:
