@@ -93,3 +93,20 @@ def test_agent_path__compare_runs_it_beside_the_baselines(checkpoints: dict[str,
     res = compare("routing_gym/LayerRouter-v0", ["all-small", f"agent:path={checkpoints['maskable']}"], num_instances=2,
                   seed=0, jobs=1, isolate=False, progress=False, plots=False, **LAYER)
     assert all(r.feasible for r in res.rows) and len(res.rows) == 4
+
+
+def test_agent_path__a_custom_maskable_policy_plays_through_its_problem_solver() -> None:
+    """The shipped warehouse policy subclasses MaskableActorCriticPolicy outside sb3-contrib: it is
+    loaded as MaskablePPO, and ``agent:path=`` plays it as ``agv-ppo`` does, on any robot count."""
+    from sb3_contrib import MaskablePPO
+
+    from routing_gym.agents.warehouse_agv_solver import SHIPPED
+    from routing_gym.envs.warehouse_agv.generator import WarehouseGenerator
+
+    assert sb3_algorithm(SHIPPED) is MaskablePPO
+    instance = WarehouseGenerator(num_robots=2)(np.random.default_rng(0))
+    via_agent = make_solver(f"agent:path={SHIPPED}")(instance)
+    via_alias = make_solver("agv-ppo:shipped=true")(instance)
+    assert via_agent.ok, via_agent.message
+    assert via_agent.solution == via_alias.solution
+    assert replay("routing_gym/WarehouseAGV-v0", instance, via_agent.solution).feasible

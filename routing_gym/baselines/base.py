@@ -233,10 +233,12 @@ def make_solver(spec: str, **defaults: Any) -> Solver:
 
 
 #: modules of the generic solvers (problem-specific hooks come from each problem's ``baselines`` module);
-#: the ``agent`` solver lives with the agents and is imported by name, so baselines never import agents
+#: the solvers that play trained policies (``agent``, ``agv-ppo``) live with the agents and are
+#: imported by name, so baselines never import agents
 BUILTIN_MODULES = (
     "routing_gym.baselines.constructions", "routing_gym.baselines.ils", "routing_gym.baselines.ortools_solver",
     "routing_gym.baselines.mcts", "routing_gym.baselines.references", "routing_gym.agents.agent_solver",
+    "routing_gym.agents.warehouse_agv_solver",
 )
 
 

@@ -44,20 +44,38 @@ def is_sb3_checkpoint(path: str | Path) -> bool:
 
 
 def sb3_algorithm(path: Path) -> type:
-    """``MaskablePPO`` when the checkpoint's policy class is sb3-contrib's maskable one, else SB3's ``PPO``."""
+    """``MaskablePPO`` when the checkpoint's policy class is a maskable one (sb3-contrib's or a
+    subclass of it, such as a problem's own policy), else SB3's ``PPO``."""
     try:
         with zipfile.ZipFile(path) as zf:
             data = json.loads(zf.read("data"))
-        module = str(data.get("policy_class", {}).get("__module__", ""))
+        policy_class = data.get("policy_class", {})
+        module = str(policy_class.get("__module__", ""))
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, AttributeError) as exc:
         raise SolverError(f"{path}: not a readable SB3 checkpoint: {exc}") from None
-    if module.startswith(MASKABLE_MODULE):
+    if module.startswith(MASKABLE_MODULE) or _is_maskable_class(policy_class):
         from sb3_contrib import MaskablePPO
 
         return MaskablePPO
     from stable_baselines3 import PPO
 
     return PPO
+
+
+def _is_maskable_class(policy_class: dict) -> bool:
+    """Whether the serialised policy class subclasses sb3-contrib's ``MaskableActorCriticPolicy``.
+
+    The class is decoded as SB3's own ``load`` decodes it (cloudpickle); one that cannot be
+    decoded here (its module is missing) is not taken as maskable.
+    """
+    from sb3_contrib.common.maskable.policies import MaskableActorCriticPolicy
+    from stable_baselines3.common.save_util import json_to_data
+
+    try:
+        cls = json_to_data(json.dumps({"policy_class": policy_class}))["policy_class"]
+    except Exception:  # noqa: BLE001 - any failure to decode means "not known to be maskable"
+        return False
+    return isinstance(cls, type) and issubclass(cls, MaskableActorCriticPolicy)
 
 
 def load_sb3_checkpoint(path: str | Path, name: str = "agent") -> Any:
@@ -156,6 +174,7 @@ class MaskablePPOSolver(Solver):
     def solve(self, instance: Any) -> Any:
         model = self.model()
         self.check(model, instance)
+        check_spaces(model, make_env(instance), self.name)
         return self.finish(*play_policy(model, instance, self.deterministic, self.name))
 
 
@@ -163,7 +182,9 @@ class SB3PolicySolver(MaskablePPOSolver):
     """An SB3 checkpoint on any registered problem (what ``agent:path=model.zip`` runs).
 
     Where a :class:`MaskablePPOSolver` subclass claims the instance's problem (``layer-ppo``...),
-    its ``check`` and ``finish`` apply; the spaces are checked in every case (:func:`check_spaces`).
+    that solver plays the model (its ``check`` and ``finish`` apply); the spaces are checked in
+    every case (:func:`check_spaces`) except where the problem's solver plays a policy of its own
+    that fits any size (``agv-ppo``'s shared per-robot policy).
     """
 
     name: ClassVar[str] = "agent"
@@ -201,10 +222,10 @@ class SB3PolicySolver(MaskablePPOSolver):
         return None
 
     def solve(self, instance: Any) -> Any:
+        """The problem's own checkpoint solver plays it where one is registered (its checks, its
+        way of playing: e.g. ``agv-ppo``'s shared per-robot policy), else the generic player."""
         from routing_gym.registry import problem_of
 
-        model = self.model()
-        own = self._alias(problem_of(instance).name) or self
-        own.check(model, instance)
-        check_spaces(model, make_env(instance), self.name)
-        return own.finish(*play_policy(model, instance, self.deterministic, self.name))
+        self.model()
+        own = self._alias(problem_of(instance).name)
+        return super().solve(instance) if own is None else own.solve(instance)

@@ -6,8 +6,8 @@
 - ``cbs``: conflict-based search, optimal sum of costs.
 - ``cpsat``: CP-SAT on the time-expanded graph, optimal sum of costs at small sizes
   (:mod:`routing_gym.baselines.warehouse_agv.exact`).
-- ``agv-ppo``: a trained MaskablePPO policy of the centralised env, ``agv-ppo:path=policy.zip``
-  (:mod:`routing_gym.baselines.warehouse_agv.ppo`).
+- ``agv-ppo``: a trained MaskablePPO policy, ``agv-ppo:path=policy.zip``; it plays the agents'
+  shared per-robot policy, so it lives with the agents (:mod:`routing_gym.agents.warehouse_agv_solver`).
 - ``mcts``: the generic MCTS, robot by robot, with shortest-path rollouts and prior
   (:mod:`routing_gym.baselines.warehouse_agv.mcts`).
 """
@@ -15,4 +15,3 @@
 from routing_gym.baselines.warehouse_agv import exact as _exact  # noqa: F401 - registers the cpsat hook
 from routing_gym.baselines.warehouse_agv import mcts as _mcts  # noqa: F401 - registers the mcts hook
 from routing_gym.baselines.warehouse_agv import planners as _planners  # noqa: F401 - registers astar, prioritized, cbs
-from routing_gym.baselines.warehouse_agv import ppo as _ppo  # noqa: F401 - registers agv-ppo

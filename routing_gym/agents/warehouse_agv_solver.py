@@ -26,7 +26,7 @@ from routing_gym.envs.warehouse_agv.types import WarehouseInstance
 from routing_gym.errors import SolverError
 
 #: the shipped shared per-robot policy (``agv-ppo:shipped=true``), see its MODEL_CARD.md
-SHIPPED = Path(__file__).resolve().parents[2] / "agents" / "pretrained" / "warehouse_agv" / "shared_robot_policy.zip"
+SHIPPED = Path(__file__).resolve().parent / "pretrained" / "warehouse_agv" / "shared_robot_policy.zip"
 
 
 def _plan(obs: dict, info: dict) -> list[list[list[int]]]:
