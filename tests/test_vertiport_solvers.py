@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from routing_gym.baselines.base import make_solver
-from routing_gym.baselines.vertiport_fleet.cpsat import HindsightCPSAT, RollingCPSAT
+from routing_gym.baselines.cpsat import CPSATSolver
+from routing_gym.baselines.vertiport_fleet.cpsat import FleetModel, HindsightCPSAT, RollingCPSAT, forecast_greedy
 from routing_gym.baselines.vertiport_fleet.ga import GeneticAlgorithm, forecast_day
 from routing_gym.baselines.vertiport_fleet.plans import fly_plan
 from routing_gym.baselines.vertiport_fleet.rules import greedy_rule, play_rule
@@ -135,6 +136,80 @@ def test_rolling_cpsat__window_sees_no_realised_future() -> None:
     assert not np.array_equal(inst.demand[late], twin.demand[late])  # the days do differ later
 
 
+def _kernel_at(day: VertiportInstance, t: int) -> VertiportKernel:
+    """``day``'s kernel played by the greedy rule up to step ``t``."""
+    k = VertiportKernel(1, day.num_vertiports)
+    k.load(np.zeros(1, dtype=np.int64), VertiportKernel.stack([day]))
+    while int(k.clock[0]) < t:
+        k.step(greedy_rule(k, np.zeros(1, dtype=np.int64)))
+    return k
+
+
+def test_rolling_cpsat__greedy_hint_is_a_solution_of_the_model() -> None:
+    """The hint (greedy on the forecast look-ahead), fixed in the model, is feasible with the objective CP-SAT reports."""
+    from ortools.sat.python import cp_model
+
+    inst = _day(9)
+    solver = RollingCPSAT()
+    for t in (0, 7, 15):
+        k = _kernel_at(inst, t)
+        window = solver.window(k, inst)
+        hint = forecast_greedy(k, window.t1)
+        assert hint.fly, "a hint without flights tests nothing"
+        model = FleetModel(window)
+        board = model.fill_boarding(hint.fly)
+        model.hint(hint, board)
+        for key, f in model.fly.items():
+            model.m.Add(f == int(key in hint.fly))
+        for key, w in model.wait.items():
+            model.m.Add(w == int(key in hint.wait))
+        for key, c in model.charging.items():
+            model.m.Add(c == int(key in hint.charge))
+        for key, y in model.board.items():
+            model.m.Add(y == board.get(key, 0))
+        cp = cp_model.CpSolver()
+        cp.parameters.max_time_in_seconds = 30.0
+        cp.parameters.num_workers = 1
+        assert cp.Solve(model.m) in (cp_model.OPTIMAL, cp_model.FEASIBLE), t
+        assert int(k.clock[0]) == t  # the hint played a copy: the kernel is untouched
+
+
+def test_rolling_cpsat__hint_sees_no_realised_future() -> None:
+    """The greedy hint at ``t`` is the same on two days that differ only after ``t``."""
+    inst = _day(6)
+    t = 10
+    other = forecast_day(inst, np.random.default_rng(7))
+    late = slice(t + 1, None)
+    fields = {}
+    for name in ("demand", "takeoff_delay", "closed", "down"):
+        arr = np.array(getattr(inst, name))
+        arr[late] = np.asarray(getattr(other, name))[late]
+        fields[name] = arr
+    twin = inst.replace(**fields)
+    hints = [forecast_greedy(_kernel_at(day, t), t + 6) for day in (inst, twin)]
+    assert hints[0].fly == hints[1].fly and hints[0].charge == hints[1].charge
+    assert hints[0].profit == pytest.approx(hints[1].profit)
+
+
+def test_cpsat_search__takes_cp_sat_parameters() -> None:
+    from ortools.sat.python import cp_model
+
+    m = cp_model.CpModel()
+    x = m.NewIntVar(0, 7, "x")
+    m.Maximize(x)
+    searcher = CPSATSolver(time_limit=5.0)
+    assert searcher.search(m, {"linearization_level": 2}, cp_model_presolve=False).Value(x) == 7
+    with pytest.raises(SolverError, match="no_such_parameter"):
+        searcher.search(m, no_such_parameter=1)
+
+
+def test_rolling_cpsat__look_ahead_shrinks_for_large_fleets() -> None:
+    small, large = _day(1), _day(1, num_vertiports=8, num_aircraft=40, parking=8)
+    assert RollingCPSAT().sizes(small) == (6, 3)
+    assert RollingCPSAT().sizes(large) == (4, 2)
+    assert RollingCPSAT(lookahead=5, every=1).sizes(large) == (5, 1)
+
+
 @pytest.mark.parametrize("view", ["realised", "forecast"])
 def test_ga__schedule_replays(view: str) -> None:
     inst = _day(8)
@@ -147,7 +222,8 @@ def test_ga__schedule_replays(view: str) -> None:
         assert profit >= play_rule([inst], greedy_rule)[1][0] - 1e-6
 
 
-@pytest.mark.parametrize("spec", ["rolling-cpsat:every=5:lookahead=3", "rolling-cpsat:lookahead=0", "ga:population=2",
+@pytest.mark.parametrize("spec", ["rolling-cpsat:every=5:lookahead=3", "rolling-cpsat:lookahead=0", "rolling-cpsat:hint=best",
+                                  "ga:population=2",
                                   "ga:elite=30", "ga:view=future", "cpsat-hindsight:hint=best"])
 def test_vertiport_solvers__bad_parameters_raise(spec: str) -> None:
     with pytest.raises(SolverError):

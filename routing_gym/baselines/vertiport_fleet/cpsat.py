@@ -39,7 +39,11 @@ needed repair.
 the kernel's state (where each aircraft is, its charge, the passengers already waiting), with the
 future it cannot see replaced by the forecast: arrivals are the Poisson means ``demand_rate``
 (in tenths of a passenger), take-offs undelayed, today's closures and failures as they are now.
-It flies the plan's legs through the kernel as above and sees no realised future.
+It flies the plan's legs through the kernel as above and sees no realised future. Each solve
+starts from a hint that is a complete solution of its model: the greedy rule played on a copy of
+the kernel over the look-ahead with the forecast in place of the future (:func:`forecast_greedy`;
+boarding filled oldest first in the model's units, charges and parking counts followed through),
+so CP-SAT holds a plan from its first moment and only searches for better ones.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -63,6 +67,8 @@ from routing_gym.errors import SolverError
 ENERGY_SCALE = 100
 #: objective units per money unit
 MONEY_SCALE = 1000
+#: flight arcs per step (aircraft x routes) above which ``rolling-cpsat`` plans 4 steps ahead, not 6
+LARGE_FLEET_ARCS = 200
 
 
 @dataclass(frozen=True)
@@ -137,6 +143,10 @@ class FleetModel:
         self.wait: dict[tuple[int, int, int], Any] = {}
         self.charging: dict[tuple[int, int, int], Any] = {}
         self.soc: dict[tuple[int, int], Any] = {}
+        #: parking occupancy variables in step order: ``(occ, previous occ or constant, [(flight, +-1)])``
+        self.occupancy: list[tuple[Any, Any, list[tuple[Any, int]]]] = []
+        #: per aircraft, its first planned step and its charge then (model units)
+        self.soc_start: dict[int, tuple[int, int]] = {}
         self.board: dict[tuple[int, int, int, int], Any] = {}
         self.shortest = shortest_steps(inst.flight_steps)
         for a in range(inst.num_aircraft):
@@ -192,6 +202,7 @@ class FleetModel:
         """``soc[a, t]`` from ``start`` to ``t1``: take-offs draw their energy, charging steps add at most a charge."""
         w, m = self.w, self.m
         soc0 = min(self.battery, (math.ceil if w.optimistic else round)(float(w.soc[a]) * ENERGY_SCALE))
+        self.soc_start[a] = (start, int(soc0))
         prev = m.NewConstant(int(soc0))
         self.soc[a, start] = prev
         for t in range(start, w.t1):
@@ -228,6 +239,7 @@ class FleetModel:
                     continue
                 nxt = m.NewIntVar(0, int(inst.parking[v]), "")
                 m.Add(nxt == occ + sum(s * f for f, s in terms))
+                self.occupancy.append((nxt, occ, terms))
                 occ = nxt
 
     def _boarding(self) -> list[tuple[Any, int]]:
@@ -271,16 +283,59 @@ class FleetModel:
         self.m.Maximize(cp_model.LinearExpr.WeightedSum(variables, coefs))
 
     # --- hints and solutions --------------------------------------------------------------------------
-    def hint(self, trace: "ScheduleTrace") -> None:
-        """Hint a flown schedule (flights, waits, charging, boarding) as CP-SAT's first solution."""
+    def hint(self, trace: "ScheduleTrace", board: dict[tuple[int, int, int, int], int] | None = None) -> None:
+        """Hint a flown schedule (flights, waits, charging, boarding) as CP-SAT's first solution.
+
+        :param board: model units boarded per ``(cohort, t, o, d)``; default the trace's passengers.
+        """
         for key, f in self.fly.items():
             self.m.AddHint(f, key in trace.fly)
         for key, wv in self.wait.items():
             self.m.AddHint(wv, key in trace.wait)
         for key, c in self.charging.items():
             self.m.AddHint(c, key in trace.charge)
+        if board is None:
+            board = {k: n * self.w.unit for k, n in trace.board.items()}
         for key, y in self.board.items():
-            self.m.AddHint(y, trace.board.get(key, 0) * self.w.unit)
+            self.m.AddHint(y, board.get(key, 0))
+        self._hint_battery(trace)
+        flown = {id(self.fly[k]) for k in trace.fly if k in self.fly}
+        value: dict[int, int] = {}
+        for occ, prev, terms in self.occupancy:
+            before = prev if isinstance(prev, int) else value[id(prev)]
+            value[id(occ)] = before + sum(sign for f, sign in terms if id(f) in flown)
+            self.m.AddHint(occ, value[id(occ)])
+
+    def _hint_battery(self, trace: "ScheduleTrace") -> None:
+        """Hint each ``soc`` as high as the hinted flights and charging leave it (a complete hint:
+        left free, CP-SAT's first descent may pick a low charge and strand a hinted flight)."""
+        drawn = {(a, t): int(self.energy[o, d]) for a, t, o, d in trace.fly}
+        charged = {(a, t) for a, t, _ in trace.charge}
+        for a, (start, level) in self.soc_start.items():
+            for t in range(start, self.w.t1):
+                level = min(self.battery, level - drawn.get((a, t), 0) + self.charge_units * ((a, t) in charged))
+                self.m.AddHint(self.soc[a, t + 1], max(0, level))
+
+    def fill_boarding(self, fly: set[tuple[int, int, int, int]]) -> dict[tuple[int, int, int, int], int]:
+        """Boarding of the flights ``fly`` in the model's units: each departure's seats to the
+        oldest cohorts first (a solution of the boarding constraints, given those flights)."""
+        seats: dict[tuple[int, int, int], int] = {}
+        for a, t, o, d in fly:
+            if (a, t, o, d) in self.fly:
+                seats[t, o, d] = seats.get((t, o, d), 0) + int(self.w.instance.seats[a]) * self.w.unit
+        left: dict[tuple[int, int, int], int] = {}
+        out: dict[tuple[int, int, int, int], int] = {}
+        for (i, t, o, d) in sorted(self.board, key=lambda k: (k[1], int(self.w.arrival[k[0]]))):
+            free = seats.get((t, o, d), 0)
+            if free <= 0:
+                continue
+            rest = left.get((i, o, d), int(self.w.cohorts[i, o, d]))
+            n = min(free, rest)
+            if n > 0:
+                out[i, t, o, d] = n
+                seats[t, o, d] = free - n
+                left[i, o, d] = rest - n
+        return out
 
     def hint_idle(self) -> None:
         """Hint the plan that only waits (always a solution): CP-SAT starts from a solution at once."""
@@ -319,16 +374,29 @@ def trace_schedule(instance: VertiportInstance, flights: list[list[int]]) -> Sch
     plan = {(int(a), int(t)): int(d) for a, t, d in flights}
     k = VertiportKernel(1, instance.num_vertiports)
     k.load(np.zeros(1, dtype=np.int64), VertiportKernel.stack([instance]))
-    n, v = instance.num_aircraft, instance.num_vertiports
+
+    def rule(kernel: VertiportKernel) -> int:
+        a = int(kernel.actor[0])
+        return plan.get((a, int(kernel.clock[0])), int(kernel.loc[0, a]))
+
+    return trace_play(k, rule, instance.num_aircraft)
+
+
+def trace_play(k: VertiportKernel, rule: Callable[[VertiportKernel], int], num_aircraft: int,
+               until: int | None = None) -> ScheduleTrace:
+    """Play ``rule`` on row 0 of ``k`` from its present state until the day ends (or the clock
+    reaches ``until``), recording each decision, charge and boarding (model variables)."""
+    n = num_aircraft
     tr = ScheduleTrace(set(), set(), set(), {}, 0.0)
-    clock, soc_before, waited = 0, k.soc[0, :n].copy(), []
-    while not k.done[0]:
+    clock, soc_before, waited = int(k.clock[0]), k.soc[0, :n].copy(), []
+    profit0 = float(-k.cost[0])
+    while not k.done[0] and (until is None or k.clock[0] < until):
         a, t = int(k.actor[0]), int(k.clock[0])
         if t != clock:  # the charging of step ``clock`` happened: who gained charge while waiting
             tr.charge.update((b, clock, int(k.loc[0, b])) for b in waited if k.soc[0, b] > soc_before[b])
             clock, soc_before, waited = t, k.soc[0, :n].copy(), []
         o = int(k.loc[0, a])
-        d = plan.get((a, t), o)
+        d = int(rule(k))
         if d == o:
             tr.wait.add((a, t, o))
             waited.append(a)
@@ -342,9 +410,27 @@ def trace_schedule(instance: VertiportInstance, flights: list[list[int]]) -> Sch
             for s_, took in enumerate(before - k.waiting[0, :t + 1, o, d]):
                 if took:
                     tr.board[s_, t, o, d] = tr.board.get((s_, t, o, d), 0) + int(took)
-    tr.charge.update((b, clock, int(k.loc[0, b])) for b in waited if k.soc[0, b] > soc_before[b])
-    tr.profit = float(-k.cost[0])
+    if k.done[0] or k.clock[0] > clock:
+        tr.charge.update((b, clock, int(k.loc[0, b])) for b in waited if k.soc[0, b] > soc_before[b])
+    tr.profit = float(-k.cost[0]) - profit0
     return tr
+
+
+def forecast_greedy(kernel: VertiportKernel, t1: int) -> ScheduleTrace:
+    """The greedy rule played from row 0 of ``kernel``'s present state until step ``t1`` on the
+    forecast (the rolling model's data): a copy of the kernel whose later arrivals are the
+    ``demand_rate`` means (rounded along their running sum), with no take-off delays, and
+    today's closures and failures held as they are now. Nothing realised after now is seen."""
+    import copy
+
+    k = copy.deepcopy(kernel)
+    t0 = int(k.clock[0])
+    cum = np.rint(k.rate_cum[0])  # expected arrivals so far, per route, in whole passengers
+    k.waiting[0, t0 + 1:] = (cum[t0 + 2:] - cum[t0 + 1: -1]).astype(k.waiting.dtype)[: k.waiting.shape[1] - t0 - 1]
+    k.delay[0, t0:] = 0
+    k.closed[0, t0 + 1:] = k.closed[0, t0]
+    k.down[0, t0 + 1:] = k.down[0, t0]
+    return trace_play(k, lambda kk: int(greedy_rule(kk, np.zeros(1, dtype=np.int64))[0]), int(k.exists[0].sum()), t1)
 
 
 # --- the solvers ---------------------------------------------------------------------------------------
@@ -358,17 +444,20 @@ FLEET_PARAMETERS = {"linearization_level": 2}
 
 
 def solve_window(solver: CPSATSolver, window: FleetWindow, hint: ScheduleTrace | None = None,
-                 deadline: float | None = None, count_build: bool = True) -> tuple[list[list[int]], dict[str, Any]]:
+                 deadline: float | None = None, count_build: bool = True,
+                 fill_board: bool = False, parameters: dict[str, Any] | None = None) -> tuple[list[list[int]], dict[str, Any]]:
     """Build and solve the model of ``window`` within ``solver``'s time limit (or until ``deadline``,
     a ``time.perf_counter()`` time; ``count_build=False``: the limit is the search's alone); the
-    planned flights and CP-SAT's statistics (money units).
+    planned flights and CP-SAT's statistics (money units). ``fill_board``: hint the boarding of
+    ``hint``'s flights by :meth:`FleetModel.fill_boarding` (the model's passengers) instead of the
+    trace's own. ``parameters``: CP-SAT parameters on top of :data:`FLEET_PARAMETERS`.
 
     :raises TimeoutError: when building took the whole limit or no solution was found.
     """
     t0 = time.perf_counter()
     model = FleetModel(window)
     if hint is not None:
-        model.hint(hint)
+        model.hint(hint, model.fill_boarding(hint.fly) if fill_board else None)
     else:
         model.hint_idle()
     build_s = time.perf_counter() - t0
@@ -379,7 +468,9 @@ def solve_window(solver: CPSATSolver, window: FleetWindow, hint: ScheduleTrace |
         limit -= build_s
     if limit is not None and limit <= 0:
         raise TimeoutError(f"building the fleet model ({model.size['fly']} flight arcs) took the whole time limit")
-    params = dict(FLEET_PARAMETERS) if limit is None else {**FLEET_PARAMETERS, "max_time_in_seconds": float(limit)}
+    params = {**FLEET_PARAMETERS, **(parameters or {})}
+    if limit is not None:
+        params["max_time_in_seconds"] = float(limit)
     found = solver.search(model.m, params)
     stats = {**solver.last_stats, "build_s": build_s, **model.size}
     stats["objective"] = stats["objective"] / MONEY_SCALE
@@ -428,53 +519,80 @@ class HindsightCPSAT(CPSATSolver):
 class RollingCPSAT(Solver):
     """The fleet model re-solved every ``every`` steps over ``lookahead`` steps on the forecast: a policy.
 
-    :param lookahead: steps planned at each solve (default 6, half an hour of 5-minute steps).
-    :param every: steps between solves (default 3).
+    :param lookahead: steps planned at each solve (default: 6, half an hour of 5-minute steps, or
+        4 for fleets of more than :data:`LARGE_FLEET_ARCS` flight arcs per step, ``A * V * (V - 1)``:
+        at 8 vertiports and 40 aircraft a 6-step model left a single CP-SAT worker no time to
+        improve on its hint in 2 s, a 4-step one closed most of the gap).
+    :param every: steps between solves (default: half the look-ahead, rounded up).
     :param time_limit: seconds of CP-SAT search per solve (default 2; building the model comes on
-        top; the whole day takes about ``horizon / every`` solves). A solve that finds no plan in
-        time leaves the decisions until the next solve to the greedy rule (``timeouts`` counts them).
+        top). CP-SAT runs without presolve here (at the default size presolve alone took the 2 s),
+        starting from the hint below. A solve that returns no plan in time leaves the decisions
+        until the next solve to the greedy rule (``timeouts`` counts them).
     :param end_kwh_value: money per kWh left at the end of a look-ahead (default: the energy price).
+    :param hint: ``"greedy"`` (default): each solve starts from the greedy rule played on the
+        forecast look-ahead (:func:`forecast_greedy`), a plan of the model, so CP-SAT has a
+        solution at once and only improves on it; ``"none"``: from the plan that only waits.
     """
 
     problems = ("vertiport_fleet",)
 
-    def __init__(self, time_limit: float | None = 2.0, seed: int = 0, lookahead: int = 6, every: int = 3,
-                 end_kwh_value: float | None = None) -> None:
+    def __init__(self, time_limit: float | None = 2.0, seed: int = 0, lookahead: int | None = None,
+                 every: int | None = None, end_kwh_value: float | None = None, hint: str = "greedy") -> None:
         super().__init__(time_limit, seed)
+        if hint not in ("greedy", "none"):
+            raise SolverError(f"rolling-cpsat: hint must be 'greedy' or 'none', got {hint!r}")
+        self.hint = hint
         for name, value in (("lookahead", lookahead), ("every", every)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
                 raise SolverError(f"rolling-cpsat: {name} must be an integer >= 1, got {value!r}")
+        if every is not None and lookahead is not None and every > lookahead:
+            raise SolverError(f"rolling-cpsat: every ({every}) must not exceed lookahead ({lookahead})")
+        self.lookahead, self.every = lookahead, every
+        self.end_kwh_value = end_kwh_value
+        #: solves of the last day, how many of them found no plan in time (greedy decided until the
+        #: next), and how many changed the hint's plan (CP-SAT found a better plan of the model)
+        self.solves, self.timeouts, self.changed = 0, 0, 0
+
+    def sizes(self, instance: VertiportInstance) -> tuple[int, int]:
+        """``(lookahead, every)`` for ``instance`` (the defaults depend on the fleet's size)."""
+        v = instance.num_vertiports
+        arcs = instance.num_aircraft * v * (v - 1)
+        lookahead = self.lookahead or (4 if arcs > LARGE_FLEET_ARCS else 6)
+        every = self.every or (lookahead + 1) // 2
         if every > lookahead:
             raise SolverError(f"rolling-cpsat: every ({every}) must not exceed lookahead ({lookahead})")
-        self.lookahead, self.every = int(lookahead), int(every)
-        self.end_kwh_value = end_kwh_value
-        #: solves of the last day, and how many of them ran out of time (the old plan was kept)
-        self.solves, self.timeouts = 0, 0
+        return lookahead, every
 
     def solve(self, instance: VertiportInstance) -> list[list[int]]:
+        lookahead, every = self.sizes(instance)
         legs = PlannedLegs(instance.num_aircraft)
         searcher = CPSATSolver(self.time_limit, self.seed)
         fly = plan_rule([legs], instance.max_wait)
         state = {"next": 0, "planned": False}
-        self.solves, self.timeouts = 0, 0
+        self.solves, self.timeouts, self.changed = 0, 0, 0
 
         def rule(kernel: VertiportKernel, rows: np.ndarray) -> np.ndarray:
             t = int(kernel.clock[0])
             if t >= state["next"]:
                 try:
-                    plan, _ = solve_window(searcher, self.window(kernel, instance), count_build=False)
+                    window = self.window(kernel, instance, lookahead)
+                    hint = forecast_greedy(kernel, window.t1) if self.hint == "greedy" else None
+                    plan, _ = solve_window(searcher, window, hint, count_build=False, fill_board=True,
+                                           parameters={"cp_model_presolve": False})
                     legs.replace(plan, from_time=t)
+                    if hint is not None and {(a, t_, d) for a, t_, d in plan} != set(hint.fly_list()):
+                        self.changed += 1
                     state["planned"] = True
                 except TimeoutError:  # no plan in time: decide greedily until the next solve
                     self.timeouts += 1
                     state["planned"] = False
-                state["next"] = t + self.every
+                state["next"] = t + every
                 self.solves += 1
             return fly(kernel, rows) if state["planned"] else greedy_rule(kernel, rows)
 
         return play_rule([instance], rule)[0][0]
 
-    def window(self, kernel: VertiportKernel, instance: VertiportInstance) -> FleetWindow:
+    def window(self, kernel: VertiportKernel, instance: VertiportInstance, lookahead: int | None = None) -> FleetWindow:
         """The model of the next ``lookahead`` steps from row 0 of ``kernel``, knowing only the present and the forecast.
 
         Known: where each aircraft is (or flies to) and when it lands, its charge, the passengers
@@ -483,7 +601,7 @@ class RollingCPSAT(Solver):
         failures as they are now.
         """
         t0, a = int(kernel.clock[0]), instance.num_aircraft
-        t1 = min(t0 + self.lookahead, instance.horizon)
+        t1 = min(t0 + (lookahead or self.sizes(instance)[0]), instance.horizon)
         past = np.arange(max(0, t0 - instance.max_wait), t0 + 1)
         future = np.arange(t0 + 1, t1)
         unit = 10
