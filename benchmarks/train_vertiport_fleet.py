@@ -7,6 +7,8 @@ vector env, validation on seed 4321 keeping the best checkpoint. Then the best c
 as ``agent:path=...`` beside ``greedy`` and ``random``; every schedule is replayed by the env.
 
     .venv/bin/python benchmarks/train_vertiport_fleet.py --setting proved --timesteps 20000 --out runs/vtol_proved
+    nice -n 5 .venv/bin/python benchmarks/train_vertiport_fleet.py --setting proved --timesteps 30000 --n-envs 4 \
+        --n-steps 32 --batch-size 64 --torch-threads 1 --out runs/vtol_cheap     # the cheap run of the README
     .venv/bin/python benchmarks/train_vertiport_fleet.py --setting default --timesteps 200000 --out runs/vtol
 
 The same run from the command line: ``routing-gym train --env routing_gym/VertiportFleet-v0 --policy gnn
@@ -56,17 +58,27 @@ def main() -> None:
     p.add_argument("--setting", choices=("proved", "default"), default="proved")
     p.add_argument("--timesteps", type=int, default=20_000)
     p.add_argument("--n-envs", type=int, default=16)
+    p.add_argument("--n-steps", type=int, default=64, help="PPO rollout steps per env between updates")
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--n-epochs", type=int, default=4)
+    p.add_argument("--eval-freq", type=int, default=None, help="steps between validations (default: a third of the run)")
+    p.add_argument("--torch-threads", type=int, default=None, help="torch threads (default: torch's own choice)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--test-days", type=int, default=20)
     p.add_argument("--out", required=True)
     args = p.parse_args()
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     env_kwargs = PROVED if args.setting == "proved" else {}
     t0 = time.perf_counter()
     result = train(ENV_ID, env_kwargs, policy="gnn", timesteps=args.timesteps, n_envs=args.n_envs, seed=args.seed,
                    out_dir=args.out, policy_kwargs={"embed_dim": 32, "num_layers": 2, "num_heads": 4, "k": 8},
                    algo_kwargs={"gamma": 0.99, "gae_lambda": 0.95, "ent_coef": 0.01, "learning_rate": 3e-4,
-                                "n_steps": 64, "batch_size": 256, "n_epochs": 4},
-                   eval_instances=16, eval_freq=max(1, args.timesteps // 3), reference="greedy", progress_bar=False)
+                                "n_steps": args.n_steps, "batch_size": args.batch_size,
+                                "n_epochs": args.n_epochs},
+                   eval_instances=16, eval_freq=args.eval_freq or max(1, args.timesteps // 3), reference="greedy", progress_bar=False)
     train_s = time.perf_counter() - t0
     ckpt = result.best_path or result.final_path
     days, _ = make_instances(ENV_ID, args.test_days, 1234, **env_kwargs)
