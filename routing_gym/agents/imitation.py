@@ -338,7 +338,7 @@ def behaviour_cloning(policy: RoutingPolicy, demos: Demonstrations | Callable[[i
     policy.set_training_mode(True)
     batches = _state_batches(demos, batch_size, rng, policy.device) if hist.steps < steps else iter(())
     for obs, actions, returns in batches:
-        if augment:
+        if augment and key is not None:  # no positions (coord_key None): no symmetry to augment with
             obs[key] = square_symmetry_torch(obs[key].float(), torch.randint(0, 8, (len(actions),), generator=gen))
         for g in opt.param_groups:
             g["lr"] = lr_at(hist.steps)
