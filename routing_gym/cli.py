@@ -228,22 +228,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_envs(args: argparse.Namespace) -> int:
     from routing_gym.registry import problems
 
+    rows = []
     for problem in problems().values():
-        for e in problem.envs:
-            space = type(problem.kernel_type(1, 2).action_space).__name__
-            formats = ", ".join(f.name for f in problem.formats) or "-"
-            print(f"{e.id:<24} {space:<9} {formats:<12} {problem.title}")
+        space = type(problem.kernel_type(1, 2).action_space).__name__
+        formats = ", ".join(f.name for f in problem.formats) or "-"
+        rows += [(e.id, space, formats, problem.title) for e in problem.envs]
+    widths = [max(len(r[k]) for r in rows) for k in range(3)]
+    for row in rows:
+        print("  ".join(f"{cell:<{w}}" for cell, w in zip(row, widths)) + "  " + row[3])
     return 0
 
 
 def cmd_solvers(args: argparse.Namespace) -> int:
     from routing_gym.baselines.base import _REGISTRY, available_solvers
 
-    for name in available_solvers():
+    names = available_solvers()
+    width = max(len(n) for n in names) + 2
+    for name in names:
         cls = _REGISTRY[name]
         probs = ", ".join(getattr(cls, "problems", ()))
         doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
-        print(f"{name:<12}{doc}\n{'':<12}problems: {probs}")
+        print(f"{name:<{width}}{doc}\n{'':<{width}}problems: {probs}")
     return 0
 
 

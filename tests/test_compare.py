@@ -159,3 +159,17 @@ def test_problem_metrics_become_summary_columns(monkeypatch):
     assert summary["ms_per_decision"] == pytest.approx(np.mean([1000 * r.time_s / 6 for r in res.rows]))
     header = res.table().splitlines()[1]
     assert "first_node" in header and "ms_per_decision" in header
+
+
+def test_cli_envs_and_solvers__one_aligned_row_per_env_id_and_solver(capsys: pytest.CaptureFixture[str]) -> None:
+    from routing_gym.baselines.base import available_solvers
+    from routing_gym.cli import main
+    from routing_gym.registry import env_ids
+
+    assert main(["envs"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == list(env_ids())
+    assert len({line.index(line.split()[1]) for line in lines}) == 1  # the action-space column is aligned
+    assert main(["solvers"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out[::2]] == available_solvers()
