@@ -53,8 +53,34 @@ def budget_arg(value: Any, field: str) -> int | None:
     return None if value is None else check_int_arg(value, field, low=0)
 
 
+class TokenRouting:
+    """What the per-token routing instances share (LayerRouter, MoERouter): a ``gain`` table of
+    tokens x layers (x ...), the compute weight and the two budgets, and ``replace``."""
+
+    gain: np.ndarray
+    compute_weight: float
+    token_budget: float | None
+    batch_budget: float | None
+
+    def _check_compute_terms(self) -> None:
+        object.__setattr__(self, "compute_weight", check_real_arg(self.compute_weight, "compute_weight", 0.0))
+        object.__setattr__(self, "token_budget", budget_arg(self.token_budget, "token_budget"))
+        object.__setattr__(self, "batch_budget", budget_arg(self.batch_budget, "batch_budget"))
+
+    @property
+    def num_tokens(self) -> int:
+        return int(self.gain.shape[0])
+
+    @property
+    def num_layers(self) -> int:
+        return int(self.gain.shape[1])
+
+    def replace(self, **changes: Any) -> Any:
+        return dataclasses.replace(self, **changes)
+
+
 @dataclass(frozen=True, eq=False)
-class LayerRouterInstance:
+class LayerRouterInstance(TokenRouting):
     """Tokens to route through ``L`` layers, each layer skipped or run by a small or a big module.
 
     The loss of token ``t`` under the routing ``o = (o_0, ..., o_{L-1})`` (0 skip, 1 small, 2 big) is::
@@ -119,20 +145,7 @@ class LayerRouterInstance:
         for name, arr in (("features", feats), ("base_loss", base), ("gain", gain), ("pair", pair),
                           ("interference", rho), ("unit_cost", units)):
             object.__setattr__(self, name, arr)
-        object.__setattr__(self, "compute_weight", check_real_arg(self.compute_weight, "compute_weight", 0.0))
-        object.__setattr__(self, "token_budget", budget_arg(self.token_budget, "token_budget"))
-        object.__setattr__(self, "batch_budget", budget_arg(self.batch_budget, "batch_budget"))
-
-    @property
-    def num_tokens(self) -> int:
-        return int(self.gain.shape[0])
-
-    @property
-    def num_layers(self) -> int:
-        return int(self.gain.shape[1])
-
-    def replace(self, **changes: Any) -> "LayerRouterInstance":
-        return dataclasses.replace(self, **changes)
+        self._check_compute_terms()
 
     def __repr__(self) -> str:
         label = f" {self.name!r}" if self.name else ""

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
 
 from routing_gym.envs.evaluation import Evaluation
-from routing_gym.envs.layer_router.types import budget_arg, finite_table
+from routing_gym.envs.layer_router.types import TokenRouting, finite_table
 from routing_gym.envs.validation import check_int_arg, check_real_arg
 from routing_gym.errors import InstanceError
 
@@ -59,7 +58,7 @@ def _rows(arr: np.ndarray, field: str, expected: tuple[int, ...], ref: str) -> N
 
 
 @dataclass(frozen=True, eq=False)
-class MoERouterInstance:
+class MoERouterInstance(TokenRouting):
     """Tokens to route through ``L`` mixture-of-experts layers, each token choosing a set of at most
     ``max_experts`` of the ``E`` experts at every layer (an empty set skips the layer).
 
@@ -118,24 +117,11 @@ class MoERouterInstance:
         object.__setattr__(self, "reuse", check_real_arg(self.reuse, "reuse", 0.0))
         object.__setattr__(self, "thin", check_real_arg(self.thin, "thin", 0.0))
         object.__setattr__(self, "max_experts", check_int_arg(self.max_experts, "max_experts", low=1, high=E))
-        object.__setattr__(self, "compute_weight", check_real_arg(self.compute_weight, "compute_weight", 0.0))
-        object.__setattr__(self, "token_budget", budget_arg(self.token_budget, "token_budget"))
-        object.__setattr__(self, "batch_budget", budget_arg(self.batch_budget, "batch_budget"))
-
-    @property
-    def num_tokens(self) -> int:
-        return int(self.gain.shape[0])
-
-    @property
-    def num_layers(self) -> int:
-        return int(self.gain.shape[1])
+        self._check_compute_terms()
 
     @property
     def num_experts(self) -> int:
         return int(self.gain.shape[2])
-
-    def replace(self, **changes: Any) -> "MoERouterInstance":
-        return dataclasses.replace(self, **changes)
 
     def __repr__(self) -> str:
         label = f" {self.name!r}" if self.name else ""
